@@ -1,0 +1,52 @@
+"""The event envelope on the Redis Stream `switchboard:events` (SPEC §6).
+
+In the stream each envelope member except `id` is one field and `data` is JSON; `decode` turns a
+stream entry back into the envelope clients receive (with `id` = the stream id).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+import orjson
+
+STREAM = "switchboard:events"
+STREAM_MAXLEN = 100_000
+FIELDS = ("event_id", "type", "source", "ts", "trace_id", "actor", "data")
+
+
+def _iso(ts: Any) -> str:
+    if isinstance(ts, datetime):
+        return ts.isoformat().replace("+00:00", "Z")
+    return str(ts)
+
+
+def encode(row: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "event_id": str(row["event_id"]),
+        "type": row["type"],
+        "source": row["source"],
+        "ts": _iso(row["ts"]),
+        "trace_id": row["trace_id"],
+        "actor": row["actor"],
+        "data": orjson.dumps(row["data"]).decode(),
+    }
+
+
+def _s(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def decode(stream_id: Any, fields: Mapping[Any, Any]) -> dict[str, Any]:
+    f = {_s(k): _s(v) for k, v in fields.items()}
+    return {
+        "id": _s(stream_id),
+        "event_id": f.get("event_id", ""),
+        "type": f.get("type", ""),
+        "source": f.get("source", ""),
+        "ts": f.get("ts", ""),
+        "trace_id": f.get("trace_id", ""),
+        "actor": f.get("actor", ""),
+        "data": orjson.loads(f["data"]) if f.get("data") else {},
+    }

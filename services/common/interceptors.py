@@ -1,0 +1,75 @@
+"""Server interceptors every service installs, outermost first:
+
+1. `TraceContextInterceptor` — reads `traceparent` / `x-actor` / `x-roles` metadata into the call
+   context, so events, logs and Celery headers carry the caller's trace and identity.
+2. `DomainErrorInterceptor` — turns a `DomainError` into its status code with the reason (and the
+   field at fault) in trailing metadata; anything else becomes INTERNAL without a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable
+
+import grpc
+
+from services.common import context
+from services.common.errors import REASON_KEY, DomainError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+def _wrap_unary(handler: grpc.RpcMethodHandler, wrap: Callable[[Handler], Handler]) -> grpc.RpcMethodHandler:
+    if handler is None or handler.unary_unary is None:
+        return handler
+    return grpc.unary_unary_rpc_method_handler(
+        wrap(handler.unary_unary),
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+
+
+class TraceContextInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(self, continuation, handler_call_details):  # type: ignore[override]
+        handler = await continuation(handler_call_details)
+        md = {k: v for k, v in (handler_call_details.invocation_metadata or ()) if isinstance(v, str)}
+
+        def wrap(inner: Handler) -> Handler:
+            async def call(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+                token = context.set_current(context.from_metadata(md))
+                try:
+                    return await inner(request, ctx)
+                finally:
+                    context.reset(token)
+
+            return call
+
+        return _wrap_unary(handler, wrap)
+
+
+class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(self, continuation, handler_call_details):  # type: ignore[override]
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+
+        def wrap(inner: Handler) -> Handler:
+            async def call(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+                try:
+                    return await inner(request, ctx)
+                except DomainError as exc:
+                    await ctx.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata())
+                except grpc.aio.AbortError:
+                    raise
+                except Exception:
+                    log.exception("unhandled error in %s", method)
+                    await ctx.abort(
+                        grpc.StatusCode.INTERNAL,
+                        "internal error; see the service log for this trace id",
+                        trailing_metadata=((REASON_KEY, "INTERNAL"),),
+                    )
+
+            return call
+
+        return _wrap_unary(handler, wrap)

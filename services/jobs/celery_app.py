@@ -1,0 +1,47 @@
+"""The Celery app shared by the jobs service (enqueue, revoke), the queue service (purge, depth,
+consumer control) and the job worker. Broker and result backend: Redis at `REDIS_URL`.
+
+Every switchboard queue is a Celery queue of the same name. Workers start consuming the queues
+that are not paused (asked of the queue service at start-up) and are told about later changes by
+broadcast control commands (`add_consumer` / `cancel_consumer`).
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from services.common.settings import Settings
+
+# Celery's Redis transport keeps one list per priority step: name, name\x06\x163, …
+PRIORITY_STEPS = [0, 3, 6, 9]
+PRIORITY_SEP = "\x06\x16"
+
+RUN_JOB_TASK = "switchboard.run_job"
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("switchboard", broker=settings.redis_url, backend=None)
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue="default",
+        task_create_missing_queues=True,
+        task_acks_late=False,
+        worker_prefetch_multiplier=1,
+        worker_send_task_events=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "priority_steps": PRIORITY_STEPS,
+            "sep": PRIORITY_SEP,
+            "queue_order_strategy": "priority",
+            "visibility_timeout": 3600,
+        },
+        worker_hijack_root_logger=False,
+        task_ignore_result=True,
+    )
+    return app
+
+
+def broker_keys(queue: str) -> list[str]:
+    """The Redis lists that hold a queue's messages (one per priority step)."""
+    return [queue if step == 0 else f"{queue}{PRIORITY_SEP}{step}" for step in PRIORITY_STEPS]
