@@ -1,0 +1,6 @@
+"""Alembic environment of the `jobs` schema (run by `switchboard migrate`)."""
+
+from services.common.migrate import run_env
+from services.jobs.models import Base
+
+run_env(Base.metadata)

@@ -1,0 +1,250 @@
+"""Domain functions of the jobs service: keyword-only, each taking the caller's session.
+
+They change rows and write the matching outbox events in the caller's transaction; they never
+talk to Celery or other services (that is `flows.py`, after the commit).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from services.common.outbox import Outbox, event_row
+from services.jobs.models import CANCELLED, FAILED, PENDING, RUNNING, STATUSES, Job, outbox
+from services.jobs.tasks import validate_kwargs
+
+SOURCE = "jobs"
+OUTBOX = Outbox(outbox, SOURCE)
+
+DEFAULT_QUEUE = "default"
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+MAX_JOB_ID_LEN = 64
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+
+
+def new_job_id() -> str:
+    return f"job_{secrets.token_hex(8)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    task: str
+    kwargs: dict[str, Any]
+    queue: str
+    priority: int
+
+
+def validate_submission(*, task: str, kwargs: dict[str, Any], queue: str, priority: int) -> Submission:
+    """Checks that need no I/O; the queue's existence is asked of the queue service by the flow."""
+    if not task:
+        raise InvalidArgument("task is required", field="task")
+    clean = validate_kwargs(task, kwargs)
+    queue = queue or DEFAULT_QUEUE
+    if not _QUEUE_NAME.match(queue):
+        raise InvalidArgument("queue must be 1-200 letters, digits or _ . : -", field="queue")
+    if not 0 <= priority <= 9:
+        raise InvalidArgument("priority must be between 0 and 9", field="priority")
+    return Submission(task=task, kwargs=clean, queue=queue, priority=priority)
+
+
+def _check_job_id(job_id: str) -> None:
+    if not job_id:
+        raise InvalidArgument("job_id is required", field="job_id")
+    if len(job_id) > MAX_JOB_ID_LEN:
+        raise InvalidArgument(f"job_id must be at most {MAX_JOB_ID_LEN} characters", field="job_id")
+
+
+async def create_job(
+    session: AsyncSession, *, submission: Submission, trace_id: str, actor: str, retry_of: str | None = None
+) -> Job:
+    job = Job(
+        job_id=new_job_id(),
+        task=submission.task,
+        queue=submission.queue,
+        status=PENDING,
+        priority=submission.priority,
+        attempts=0,
+        kwargs=submission.kwargs,
+        retry_of=retry_of,
+        trace_id=trace_id,
+        created_by=actor,
+        created_at=datetime.now(UTC),
+    )
+    session.add(job)
+    await session.flush()
+    data = {"job_id": job.job_id, "task": job.task, "queue": job.queue, "priority": job.priority}
+    if retry_of:
+        data["retry_of"] = retry_of
+    await OUTBOX.emit(session, "job.submitted", data)
+    return job
+
+
+async def get_job(session: AsyncSession, *, job_id: str, for_update: bool = False) -> Job:
+    _check_job_id(job_id)
+    stmt = select(Job).where(Job.job_id == job_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    job = (await session.execute(stmt)).scalar_one_or_none()
+    if job is None:
+        raise NotFound(f"job {job_id} not found", field="job_id")
+    return job
+
+
+def encode_page_token(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        version, seq = raw.split(":", 1)
+        if version != "v1" or not seq.isdigit():
+            raise ValueError(raw)
+        return int(seq)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidArgument(
+            "page_token is malformed; pass next_page_token as returned", field="page_token"
+        ) from None
+
+
+async def list_jobs(
+    session: AsyncSession,
+    *,
+    status: str = "",
+    queue: str = "",
+    task: str = "",
+    page_size: int = 0,
+    page_token: str = "",
+) -> tuple[list[Job], str]:
+    """Newest first, keyset-paginated on `seq`; returns (jobs, next_page_token or "")."""
+    if status and status not in STATUSES:
+        raise InvalidArgument(f"status must be one of {', '.join(STATUSES)}", field="status")
+    if page_size < 0:
+        raise InvalidArgument("page_size must not be negative", field="page_size")
+    size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    stmt = select(Job).order_by(Job.seq.desc()).limit(size + 1)
+    if status:
+        stmt = stmt.where(Job.status == status)
+    if queue:
+        stmt = stmt.where(Job.queue == queue)
+    if task:
+        stmt = stmt.where(Job.task == task)
+    if page_token:
+        stmt = stmt.where(Job.seq < decode_page_token(page_token))
+    jobs = list((await session.execute(stmt)).scalars())
+    if len(jobs) > size:
+        jobs = jobs[:size]
+        return jobs, encode_page_token(jobs[-1].seq)
+    return jobs, ""
+
+
+def _cancel_data(job: Job, *, was: str, terminated: bool) -> dict[str, Any]:
+    return {"job_id": job.job_id, "queue": job.queue, "terminated": terminated, "was": was}
+
+
+async def cancel_job(session: AsyncSession, *, job_id: str) -> tuple[Job, str]:
+    """pending or running → cancelled; returns (job, what it was) so the flow picks the revoke."""
+    job = await get_job(session, job_id=job_id, for_update=True)
+    if job.status not in (PENDING, RUNNING):
+        raise FailedPrecondition(
+            f"job {job_id} is already {job.status}; only pending or running jobs can be cancelled",
+            field="job_id",
+        )
+    was = job.status
+    now = datetime.now(UTC)
+    job.status, job.cancelled_at, job.finished_at = CANCELLED, now, now
+    job.cancelled_while_running = was == RUNNING
+    await OUTBOX.emit(session, "job.cancelled", _cancel_data(job, was=was, terminated=False))
+    return job, was
+
+
+async def terminate_job(session: AsyncSession, *, job_id: str) -> Job:
+    """Kill a running job (SIGKILL by the flow). A job cancelled while running may be escalated
+    once: its process may ignore SIGTERM. It already has its job.cancelled event, so escalation
+    emits `job.terminated` instead — exactly one job.cancelled per job."""
+    job = await get_job(session, job_id=job_id, for_update=True)
+    escalation = job.status == CANCELLED and job.cancelled_while_running and not job.terminated
+    if job.status != RUNNING and not escalation:
+        if job.status == PENDING:
+            raise FailedPrecondition(f"job {job_id} is pending, not running; use job.cancel", field="job_id")
+        if job.terminated:
+            raise FailedPrecondition(f"job {job_id} was already terminated", field="job_id")
+        raise FailedPrecondition(
+            f"job {job_id} is {job.status}; only a running job can be terminated (use job.cancel)",
+            field="job_id",
+        )
+    now = datetime.now(UTC)
+    job.terminated = True
+    if escalation:
+        await OUTBOX.emit(session, "job.terminated", {"job_id": job.job_id, "queue": job.queue})
+        return job
+    job.status, job.cancelled_at, job.finished_at = CANCELLED, now, now
+    job.cancelled_while_running = True
+    await OUTBOX.emit(session, "job.cancelled", _cancel_data(job, was=RUNNING, terminated=True))
+    return job
+
+
+async def retry_job(session: AsyncSession, *, job_id: str, trace_id: str, actor: str) -> Job:
+    """A failed or cancelled job runs again as a new pending job linked by `retry_of`."""
+    original = await get_job(session, job_id=job_id, for_update=True)
+    if original.status not in (FAILED, CANCELLED):
+        raise FailedPrecondition(
+            f"job {job_id} is {original.status}; only failed or cancelled jobs can be retried",
+            field="job_id",
+        )
+    submission = Submission(
+        task=original.task, kwargs=dict(original.kwargs), queue=original.queue, priority=original.priority
+    )
+    job = await create_job(session, submission=submission, trace_id=trace_id, actor=actor, retry_of=job_id)
+    await OUTBOX.emit(session, "job.retried", {"job_id": job.job_id, "retry_of": job_id, "queue": job.queue})
+    return job
+
+
+async def cancel_queued_jobs(session: AsyncSession, *, queue: str, dry_run: bool) -> int:
+    """Every pending job of `queue` → cancelled, one job.cancelled each, in the caller's transaction."""
+    if not queue:
+        raise InvalidArgument("queue is required", field="queue")
+    if dry_run:
+        stmt = select(func.count()).select_from(Job).where(Job.queue == queue, Job.status == PENDING)
+        return int((await session.execute(stmt)).scalar_one())
+    now = datetime.now(UTC)
+    ids = (
+        await session.execute(
+            update(Job)
+            .where(Job.queue == queue, Job.status == PENDING)
+            .values(status=CANCELLED, cancelled_at=now, finished_at=now)
+            .returning(Job.job_id)
+        )
+    ).scalars().all()
+    if ids:
+        rows = [
+            event_row(
+                "job.cancelled",
+                {"job_id": i, "queue": queue, "terminated": False, "was": PENDING},
+                source=SOURCE,
+            )
+            for i in ids
+        ]
+        await session.execute(insert(outbox), rows)
+    return len(ids)
+
+
+async def count_jobs(session: AsyncSession, *, queue: str = "") -> dict[str, int]:
+    stmt = select(Job.status, func.count()).group_by(Job.status)
+    if queue:
+        stmt = stmt.where(Job.queue == queue)
+    counts = {s: 0 for s in STATUSES}
+    for status, n in (await session.execute(stmt)).all():
+        counts[status] = int(n)
+    return counts
+

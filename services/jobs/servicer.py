@@ -1,0 +1,109 @@
+"""`JobsServicer`: the gRPC adapter of the jobs service — proto in, domain call, proto out.
+
+Commands go through `JobFlows` (database, then Celery); queries open a session and call the
+domain functions directly. No SQL and no Redis here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import grpc
+from google.protobuf import json_format, struct_pb2
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
+from services.jobs import service
+from services.jobs.flows import JobFlows
+from services.jobs.models import STATUSES, Job
+
+# proto enum value <-> the contract's lowercase words
+STATUS_TO_PROTO = {s: jobs_pb2.JobStatus.Value(f"JOB_STATUS_{s.upper()}") for s in STATUSES}
+PROTO_TO_STATUS = {v: k for k, v in STATUS_TO_PROTO.items()}
+
+
+def _iso(ts: datetime | None) -> str:
+    return ts.isoformat().replace("+00:00", "Z") if ts else ""
+
+
+def job_to_proto(job: Job) -> jobs_pb2.Job:
+    msg = jobs_pb2.Job(
+        job_id=job.job_id,
+        task=job.task,
+        queue=job.queue,
+        status=STATUS_TO_PROTO[job.status],
+        priority=job.priority,
+        attempts=job.attempts,
+        error=job.error or "",
+        traceback=job.traceback or "",
+        retry_of=job.retry_of or "",
+        worker=job.worker or "",
+        trace_id=job.trace_id or "",
+        created_by=job.created_by or "",
+        created_at=_iso(job.created_at),
+        started_at=_iso(job.started_at),
+        finished_at=_iso(job.finished_at),
+        cancelled_at=_iso(job.cancelled_at),
+    )
+    msg.kwargs.update(job.kwargs or {})
+    if job.result is not None:
+        json_format.ParseDict(job.result, msg.result)
+    return msg
+
+
+def _kwargs(request_kwargs: struct_pb2.Struct) -> dict[str, Any]:
+    return json_format.MessageToDict(request_kwargs)
+
+
+class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
+    def __init__(self, flows: JobFlows, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.flows = flows
+        self.sessions = sessions
+
+    async def SubmitJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.SubmitJobResponse:
+        job = await self.flows.submit(
+            task=request.task, kwargs=_kwargs(request.kwargs), queue=request.queue, priority=request.priority
+        )
+        return jobs_pb2.SubmitJobResponse(job=job_to_proto(job))
+
+    async def GetJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.GetJobResponse:
+        async with self.sessions() as session:
+            job = await service.get_job(session, job_id=request.job_id)
+        return jobs_pb2.GetJobResponse(job=job_to_proto(job))
+
+    async def ListJobs(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.ListJobsResponse:
+        async with self.sessions() as session:
+            jobs, token = await service.list_jobs(
+                session,
+                # 0 means any status; an undefined enum number is passed on to be refused.
+                status=PROTO_TO_STATUS.get(request.status, str(request.status) if request.status else ""),
+                queue=request.queue,
+                task=request.task,
+                page_size=request.page_size,
+                page_token=request.page_token,
+            )
+        return jobs_pb2.ListJobsResponse(jobs=[job_to_proto(j) for j in jobs], next_page_token=token)
+
+    async def CancelJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.CancelJobResponse:
+        job = await self.flows.cancel(job_id=request.job_id)
+        return jobs_pb2.CancelJobResponse(job=job_to_proto(job))
+
+    async def TerminateJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.TerminateJobResponse:
+        job = await self.flows.terminate(job_id=request.job_id)
+        return jobs_pb2.TerminateJobResponse(job=job_to_proto(job))
+
+    async def RetryJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.RetryJobResponse:
+        job = await self.flows.retry(job_id=request.job_id)
+        return jobs_pb2.RetryJobResponse(job=job_to_proto(job))
+
+    async def CancelQueuedJobs(
+        self, request, context: grpc.aio.ServicerContext
+    ) -> jobs_pb2.CancelQueuedJobsResponse:
+        n = await self.flows.cancel_queued(queue=request.queue, dry_run=request.dry_run)
+        return jobs_pb2.CancelQueuedJobsResponse(cancelled=n)
+
+    async def CountJobs(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.CountJobsResponse:
+        async with self.sessions() as session:
+            counts = await service.count_jobs(session, queue=request.queue)
+        return jobs_pb2.CountJobsResponse(by_status=counts)
