@@ -10,7 +10,7 @@ import grpc
 import pytest
 
 from admin.jobs.v1 import jobs_pb2
-from jobs_helpers import S, error_field, kwargs, wait_status
+from tests.services.jobs.jobs_helpers import S, error_field, kwargs, wait_status
 from tests.conftest import ROOT, env_for, free_port
 
 

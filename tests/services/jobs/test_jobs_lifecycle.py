@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from admin.jobs.v1 import jobs_pb2
-from jobs_helpers import S, events_for, kwargs, traced, wait_for, wait_status
+from tests.services.jobs.jobs_helpers import S, events_for, kwargs, traced, wait_for, wait_status
 
 
 def _pid_alive(pid: int) -> bool:

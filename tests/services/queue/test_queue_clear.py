@@ -8,7 +8,7 @@ import grpc
 
 from admin.jobs.v1 import jobs_pb2
 from admin.queue.v1 import queue_pb2 as q
-from queue_helpers import rpc_error, status, stream_events, submit, wait_for
+from tests.services.queue.queue_helpers import rpc_error, status, stream_events, submit, wait_for
 
 PENDING = jobs_pb2.JOB_STATUS_PENDING
 CANCELLED = jobs_pb2.JOB_STATUS_CANCELLED

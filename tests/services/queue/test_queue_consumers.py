@@ -10,7 +10,7 @@ from admin.jobs.v1 import jobs_pb2
 from admin.queue.v1 import queue_pb2 as q
 from services.jobs.celery_app import make_celery
 from tests.conftest import start_worker
-from queue_helpers import status, submit, wait_for
+from tests.services.queue.queue_helpers import status, submit, wait_for
 
 PENDING = jobs_pb2.JOB_STATUS_PENDING
 SUCCEEDED = jobs_pb2.JOB_STATUS_SUCCEEDED

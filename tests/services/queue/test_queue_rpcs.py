@@ -9,7 +9,7 @@ import pytest
 
 from admin.queue.v1 import queue_pb2 as q
 from services.jobs.celery_app import broker_keys
-from queue_helpers import error_field, rpc_error, stream_events, wait_for
+from tests.services.queue.queue_helpers import error_field, rpc_error, stream_events, wait_for
 
 
 def test_default_queue_exists_after_migration(queues) -> None:
