@@ -1,0 +1,155 @@
+"""GatewayAdmin (proto/admin/gateway/v1/gateway.proto): the actions the gateway owns — audit,
+breakers, rate limits, SSOT cache — served in-process, behind the same pipeline as every other
+action. Thin adapters: request message -> the module that owns the state -> response message."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+import orjson
+from google.protobuf import struct_pb2
+
+from admin.gateway.v1 import gateway_pb2 as pb
+from gateway import auditlog, readpath
+from gateway.breakers import Status
+from gateway.pipeline.call import Call
+from gateway.pipeline.ratelimit import WINDOW_S, Window
+from services.common.errors import InvalidArgument, NotFound
+
+MAX_PAGE = 500
+MAX_EXPORT = 10_000
+
+
+def _time(value: str, field: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidArgument(f"{field} must be an ISO 8601 time", field=field) from None
+    if ts.tzinfo is None:
+        raise InvalidArgument(f"{field} must carry a time zone (e.g. Z)", field=field)
+    return ts
+
+
+def _record(d: dict[str, Any]) -> pb.AuditRecord:
+    rec = pb.AuditRecord(**{k: v for k, v in d.items() if k != "payload"})
+    payload = d["payload"]
+    if isinstance(payload, dict):
+        rec.payload.update(payload)
+    return rec
+
+
+def _breaker(s: Status) -> pb.Breaker:
+    return pb.Breaker(service=s.service, state=s.state, fail_counter=s.fail_counter, fail_max=s.fail_max,
+                      reset_timeout_s=s.reset_timeout_s, retry_after_s=s.retry_after_s)
+
+
+class GatewayAdmin:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    @property
+    def rt(self) -> Any:
+        return self.app.state.runtime
+
+    def handlers(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in (
+            "SearchAudit", "VerifyAudit", "ExportAudit", "ListCircuits", "ResetCircuit",
+            "RateLimitStatus", "ResetRateLimit", "CacheStats", "FlushCache")}
+
+    async def SearchAudit(self, req: pb.SearchAuditRequest, call: Call) -> pb.SearchAuditResponse:
+        if req.page_size < 0 or req.page_size > MAX_PAGE:
+            raise InvalidArgument(f"page_size must be 0..{MAX_PAGE}", field="page_size")
+        size = req.page_size or 50
+        before = None
+        if req.page_token:
+            if not req.page_token.isdigit():
+                raise InvalidArgument("page_token is not one this API returned", field="page_token")
+            before = int(req.page_token)
+        rows = await auditlog.search(
+            self.rt.engine, actor=req.actor, action=req.action, outcome=req.outcome, trace_id=req.trace_id,
+            since=_time(req.since, "since"), until=_time(req.until, "until"), before_seq=before, limit=size + 1)
+        more = len(rows) > size
+        rows = rows[:size]
+        return pb.SearchAuditResponse(records=[_record(r) for r in rows],
+                                      next_page_token=str(rows[-1]["seq"]) if more else "")
+
+    async def VerifyAudit(self, req: pb.VerifyAuditRequest, call: Call) -> pb.VerifyAuditResponse:
+        # Records still queued in memory would show as "missing" to nobody, but flush them so the
+        # answer covers every request audited before this one.
+        await self.rt.audit.flush()
+        ok, checked, broken = await auditlog.verify(self.rt.engine)
+        return pb.VerifyAuditResponse(ok=ok, checked=checked, first_broken_seq=broken)
+
+    async def ExportAudit(self, req: pb.ExportAuditRequest, call: Call) -> pb.ExportAuditResponse:
+        fmt = req.format or "json"
+        if fmt not in ("json", "csv"):
+            raise InvalidArgument("format must be json or csv", field="format")
+        if req.limit < 0 or req.limit > MAX_EXPORT:
+            raise InvalidArgument(f"limit must be 0..{MAX_EXPORT}", field="limit")
+        rows = await auditlog.search(
+            self.rt.engine, actor=req.actor, action=req.action, outcome=req.outcome,
+            since=_time(req.since, "since"), until=_time(req.until, "until"), limit=req.limit or 1000)
+        if fmt == "json":
+            content = orjson.dumps(rows).decode()
+        else:
+            buf = io.StringIO()
+            cols = [c.name for c in auditlog.AT.columns]
+            w = csv.DictWriter(buf, fieldnames=cols)
+            w.writeheader()
+            for r in rows:
+                w.writerow({**r, "payload": orjson.dumps(r["payload"]).decode(), "roles": ",".join(r["roles"])})
+            content = buf.getvalue()
+        return pb.ExportAuditResponse(format=fmt, content=content, count=len(rows))
+
+    def _service(self, name: str) -> str:
+        if not name:
+            raise InvalidArgument("service is required", field="service")
+        if name not in self.rt.breakers.services:
+            raise NotFound(f"no breaker for service {name!r}", field="service")
+        return name
+
+    async def ListCircuits(self, req: pb.ListCircuitsRequest, call: Call) -> pb.ListCircuitsResponse:
+        return pb.ListCircuitsResponse(
+            breakers=[_breaker(await self.rt.breakers.status(s)) for s in self.rt.breakers.services])
+
+    async def ResetCircuit(self, req: pb.ResetCircuitRequest, call: Call) -> pb.ResetCircuitResponse:
+        return pb.ResetCircuitResponse(breaker=_breaker(await self.rt.breakers.reset(self._service(req.service))))
+
+    def _windows(self) -> tuple[Window, ...]:
+        s = self.rt.settings
+        own = sorted({a.name: a.rate_limit_per_min for a in self.rt.catalogue.values()
+                      if a.rate_limit_per_min}.items())
+        return (Window("default", s.rate_limit_per_min, "default"),
+                Window("high-risk", s.rate_limit_high_risk_per_min, "high-risk"),
+                *(Window(f"action:{n}", q, f"action:{n}") for n, q in own))
+
+    async def RateLimitStatus(self, req: pb.RateLimitStatusRequest, call: Call) -> pb.RateLimitStatusResponse:
+        assert call.principal is not None
+        user = req.user or call.principal.sub
+        states = await self.rt.limiter.status(user, self._windows())
+        return pb.RateLimitStatusResponse(user=user, windows=[
+            pb.RateLimitWindow(name=s.name, limit=s.limit, window_s=WINDOW_S, used=s.used, remaining=s.remaining,
+                               reset_s=round(s.reset_s, 3)) for s in states])
+
+    async def ResetRateLimit(self, req: pb.ResetRateLimitRequest, call: Call) -> pb.ResetRateLimitResponse:
+        if not req.user:
+            raise InvalidArgument("user is required", field="user")
+        cleared = await self.rt.limiter.reset(req.user, [w.key_suffix for w in self._windows()])
+        return pb.ResetRateLimitResponse(user=req.user, windows_cleared=cleared)
+
+    async def CacheStats(self, req: pb.CacheStatsRequest, call: Call) -> pb.CacheStatsResponse:
+        stats = dict(readpath.cache_stats(self.app))
+        known = {f.name for f in pb.CacheStatsResponse.DESCRIPTOR.fields} - {"extra"}
+        resp = pb.CacheStatsResponse(**{k: stats.pop(k) for k in list(stats) if k in known})
+        extra = struct_pb2.Struct()
+        extra.update(orjson.loads(orjson.dumps(stats, default=str)))
+        resp.extra.CopyFrom(extra)
+        return resp
+
+    async def FlushCache(self, req: pb.FlushCacheRequest, call: Call) -> pb.FlushCacheResponse:
+        return pb.FlushCacheResponse(flushed=bool(await readpath.cache_flush(self.app)))

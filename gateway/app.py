@@ -1,0 +1,141 @@
+"""The gateway's HTTP application: `POST /api/admin/action` (the pipeline), `GET /api/admin/actions`,
+`/openapi.json`, `/healthz`, `/readyz`, `/metrics`, plus the read path's routes (SSOT, events).
+
+Everything costly — catalogue, RBAC table, schemas, the pipeline itself — is built once, here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway import catalogue as catalogue_mod, metrics, pipeline, rbac, readpath
+from gateway.admin import GatewayAdmin
+from gateway.auth import AuthError, authenticate
+from gateway.openapi import add_action_endpoint
+from gateway.pipeline.call import Call
+from gateway.pipeline.validate import trace_id_of
+from gateway.problems import problem_response
+from gateway.runtime import Runtime
+from services.common import clients
+from services.common.db import async_engine
+from services.common.settings import Settings
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    catalogue = catalogue_mod.load()  # fail fast on a malformed option, before serving anything
+    grants = rbac.load_grants()
+    listing = [{"name": a.name, "summary": a.summary, "kind": a.kind, "risk": a.risk,
+                "permission": a.permission, "view": a.view, "payload_schema": dict(a.payload_schema)}
+               for a in catalogue.values()]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.redis = Redis.from_url(settings.redis_url, decode_responses=False)
+        app.state.db = async_engine(settings.database_url)
+        rt = Runtime.create(settings=settings, redis=app.state.redis, engine=app.state.db,
+                            catalogue=catalogue, grants=grants, local=GatewayAdmin(app).handlers(), app=app)
+        app.state.runtime = rt
+        app.state.catalogue = catalogue
+        app.state.pipeline = pipeline.build(rt)
+        rt.audit.start()
+        try:
+            async with readpath.lifespan(app):
+                yield
+        finally:
+            await rt.audit.close()
+            await clients.close_all()
+            await app.state.redis.aclose()
+            await app.state.db.dispose()
+
+    app = FastAPI(title="Switchboard gateway", version="1", lifespan=lifespan)
+
+    async def run_action(request: Request) -> Response:
+        return await request.app.state.pipeline(Call(request))
+
+    app.add_route("/api/admin/action", run_action, methods=["POST"], include_in_schema=False)
+
+    @app.get("/api/admin/actions", summary="The action catalogue, with what the caller may run")
+    async def list_actions(request: Request) -> Response:
+        rt: Runtime = request.app.state.runtime
+        try:
+            principal = authenticate(settings, request.headers.get("authorization"))
+        except AuthError as exc:
+            return problem_response(401, "Unauthorized", exc.detail, code="UNAUTHENTICATED",
+                                    type_="/problems/unauthenticated", trace_id=trace_id_of(request.headers),
+                                    headers={"WWW-Authenticate": 'Bearer realm="switchboard"'})
+        out = [{**a, "allowed": rt.authorizer.allowed(principal.roles, a["permission"])} for a in listing]
+        return _json({"actions": out})
+
+    @app.get("/healthz", summary="Alive")
+    async def healthz() -> Response:
+        return _json({"status": "ok"})
+
+    @app.get("/readyz", summary="Ready when Redis and PostgreSQL answer; lists each service's health")
+    async def readyz(request: Request) -> Response:
+        rt: Runtime = request.app.state.runtime
+        redis_ok, db_ok, services = await asyncio.gather(
+            _check(rt.redis.ping()), _check(_db_ping(rt)), _services_health(rt))
+        ready = redis_ok and db_ok
+        body = {"ready": ready, "redis": "ok" if redis_ok else "down",
+                "postgresql": "ok" if db_ok else "down", "services": services}
+        return _json(body, 200 if ready else 503)
+
+    @app.get("/metrics", summary="Prometheus metrics")
+    async def prometheus() -> Response:
+        return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(readpath.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            app.openapi_schema = add_action_endpoint(doc, catalogue)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+async def _check(aw: Any, timeout_s: float = 1.0) -> bool:
+    try:
+        async with asyncio.timeout(timeout_s):
+            await aw
+        return True
+    except Exception:  # noqa: BLE001 - any failure is "not ready"
+        return False
+
+
+async def _db_ping(rt: Runtime) -> None:
+    async with rt.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+async def _services_health(rt: Runtime) -> dict[str, str]:
+    async def one(service: str) -> str:
+        stub = health_pb2_grpc.HealthStub(clients.channel(rt.settings.addr(service)))
+        try:
+            resp = await stub.Check(health_pb2.HealthCheckRequest(), timeout=0.5)
+        except Exception:  # noqa: BLE001
+            return "unreachable"
+        return health_pb2.HealthCheckResponse.ServingStatus.Name(resp.status).lower()
+
+    names = rt.breakers.services
+    return dict(zip(names, await asyncio.gather(*(one(s) for s in names)), strict=True))

@@ -1,0 +1,6 @@
+"""Alembic environment of the `audit` schema (run by `switchboard migrate`)."""
+
+from gateway.models import Base
+from services.common.migrate import run_env
+
+run_env(Base.metadata)

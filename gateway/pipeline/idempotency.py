@@ -1,0 +1,113 @@
+"""Step 6 — idempotency (SPEC §4.6), in two parts:
+
+- `check_key` (before the rate limit, so a 400 is not counted): the key is 1..255 visible ASCII
+  characters on any action; HIGH/CRITICAL commands require one; QUERY actions ignore it.
+- `wrap`: claim (user, key) atomically with a lease, execute once, store status + body for the
+  TTL, replay them byte-for-byte; 422 for another payload under the key, 409 while in flight.
+  A request that never reached the service releases its claim and stores nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+import orjson
+from redis.asyncio import Redis
+
+from gateway.pipeline.call import Call, Handler, Reply, invalid, problem
+from services.common.settings import Settings
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+# KEYS[1] record; ARGV fingerprint, claim token, lease ms.
+_CLAIM = """
+local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'status', 'body', 'code')
+if not r[1] then
+  redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'state', 'pending', 'token', ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return {'claimed'}
+end
+if r[1] ~= ARGV[1] then return {'mismatch'} end
+if r[2] == 'pending' then return {'in_flight'} end
+return {'done', r[3], r[4], r[5]}
+"""
+# KEYS[1] record; ARGV token, status, body, code, ttl s. Only the live holder may write.
+_STORE = """
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'done', 'status', ARGV[2], 'body', ARGV[3], 'code', ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+_RELEASE = """
+if redis.call('HGET', KEYS[1], 'token') == ARGV[1] and redis.call('HGET', KEYS[1], 'state') == 'pending' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+def key_of(call: Call) -> str | None:
+    h = call.request.headers
+    return h.get("idempotency-key") or h.get("x-idempotency-key")
+
+
+def fingerprint(action: str, payload: object) -> str:
+    return hashlib.sha256(orjson.dumps([action, payload], option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def check_key(next_: Handler) -> Handler:
+    async def idempotency_key(call: Call) -> Reply:
+        assert call.action is not None
+        key = key_of(call)
+        if key is not None and not _KEY.match(key):
+            return invalid(call, "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                           [{"field": "Idempotency-Key", "message": "1 to 255 visible ASCII characters"}])
+        if call.action.is_command:
+            if key is None and call.action.high_risk:
+                return invalid(call, f"{call.action.name} is {call.action.risk}-risk: send an Idempotency-Key",
+                               [{"field": "Idempotency-Key", "message": "required for high-risk commands"}])
+            call.idempotency_key = key
+        return await next_(call)
+
+    return idempotency_key
+
+
+def wrap(next_: Handler, redis: Redis, settings: Settings) -> Handler:
+    claim, store, release = (redis.register_script(s) for s in (_CLAIM, _STORE, _RELEASE))
+
+    async def idempotency(call: Call) -> Reply:
+        if call.idempotency_key is None:
+            return await next_(call)
+        assert call.action is not None and call.principal is not None
+        user_key = hashlib.sha256(f"{call.principal.sub}\n{call.idempotency_key}".encode()).hexdigest()
+        rkey = f"idem:{user_key}"
+        token = secrets.token_hex(8)
+        fp = fingerprint(call.action.name, call.payload)
+        res = await claim(keys=[rkey], args=[fp, token, settings.idempotency_lease_s * 1000])
+        outcome = res[0].decode() if isinstance(res[0], bytes) else res[0]
+        if outcome == "mismatch":
+            return problem(call, 422, "this Idempotency-Key was used with a different action or payload",
+                           code="IDEMPOTENCY_KEY_REUSED", type_="/problems/idempotency-key-reused")
+        if outcome == "in_flight":
+            return problem(call, 409, "a request with this Idempotency-Key is still running",
+                           code="IDEMPOTENCY_IN_FLIGHT", type_="/problems/idempotency-in-flight",
+                           headers={"Retry-After": "1"})
+        if outcome == "done":
+            code = res[3].decode() if res[3] else ""
+            return Reply(int(res[1]), res[2], code=code, replayed=True,
+                         headers={"Idempotent-Replayed": "true"})
+        try:
+            reply = await next_(call)
+        except BaseException:
+            await release(keys=[rkey], args=[token])
+            raise
+        if reply.executed:
+            await store(keys=[rkey], args=[token, reply.status, reply.body, reply.code,
+                                           settings.idempotency_ttl_s])
+        else:
+            await release(keys=[rkey], args=[token])
+        return reply
+
+    return idempotency

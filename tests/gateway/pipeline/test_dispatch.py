@@ -1,0 +1,53 @@
+"""Step 8: the gRPC -> HTTP table and how service errors become problems."""
+
+import grpc
+import orjson
+import pytest
+
+from gateway.pipeline.dispatch import HTTP_STATUS, Dispatcher, status_error, success
+from services.common.errors import NotFound
+from services.common.settings import Settings
+from tests.gateway.pipeline.conftest import make_call
+
+S = grpc.StatusCode
+EXPECTED = {
+    S.INVALID_ARGUMENT: 400, S.OUT_OF_RANGE: 400, S.FAILED_PRECONDITION: 400, S.UNAUTHENTICATED: 401,
+    S.PERMISSION_DENIED: 403, S.NOT_FOUND: 404, S.ALREADY_EXISTS: 409, S.ABORTED: 409,
+    S.RESOURCE_EXHAUSTED: 429, S.CANCELLED: 499, S.UNIMPLEMENTED: 501, S.UNAVAILABLE: 503,
+    S.DEADLINE_EXCEEDED: 504, S.INTERNAL: 500, S.UNKNOWN: 500, S.DATA_LOSS: 500,
+}
+
+
+@pytest.mark.parametrize("code,status", EXPECTED.items())
+def test_code_table(code, status):
+    reply = status_error(make_call(action="job.get"), code, "why", executed=True)
+    doc = orjson.loads(reply.body)
+    assert reply.status == status == doc["status"] and doc["code"] == code.name
+    assert HTTP_STATUS.get(code, 500) == status
+    assert reply.system_failure == (code in {S.UNAVAILABLE, S.DEADLINE_EXCEEDED, S.INTERNAL, S.UNKNOWN})
+
+
+def test_service_reason_and_field_travel_and_500_hides_details():
+    reply = status_error(make_call(action="job.get"), S.NOT_FOUND, "job j not found", "JOB_NOT_FOUND", "job_id",
+                         executed=True)
+    doc = orjson.loads(reply.body)
+    assert doc["code"] == "JOB_NOT_FOUND" and doc["errors"] == [{"field": "job_id", "message": "job j not found"}]
+    assert doc["type"] == "/problems/not-found" and doc["action"] == "job.get"
+    doc = orjson.loads(status_error(make_call(action="job.get"), S.INTERNAL, "Traceback (most recent...)",
+                                    executed=True).body)
+    assert "Traceback" not in doc["detail"]
+
+
+def test_success_envelope():
+    doc = orjson.loads(success(make_call(action="job.get"), {"x": 1}).body)
+    assert doc["success"] is True and doc["action"] == "job.get" and doc["data"] == {"x": 1}
+    assert doc["trace_id"] == "ab" * 16 and isinstance(doc["duration_ms"], float)
+
+
+async def test_in_process_handler_errors_map_like_grpc():
+    async def missing(req, call):
+        raise NotFound("no breaker for service 'x'", field="service")
+
+    d = Dispatcher(Settings(), {"ResetCircuit": missing})
+    reply = await d(make_call(action="circuit.reset", payload={"service": "x"}))
+    assert reply.status == 404 and reply.executed and orjson.loads(reply.body)["errors"][0]["field"] == "service"

@@ -1,0 +1,87 @@
+"""Step 6: claim, replay byte-for-byte, 422 for another payload, 409 in flight, release when the
+call never reached the service; key rules checked before the rate limit."""
+
+import asyncio
+import secrets
+
+from gateway.pipeline import idempotency
+from gateway.pipeline.call import Reply
+from services.common.settings import Settings
+from tests.gateway.pipeline.conftest import Terminal, make_call
+
+S = Settings(idempotency_lease_s=2, idempotency_ttl_s=60)
+
+
+def keyed(key, payload=None, action="job.cancel", sub="idem-user"):
+    call = make_call({"idempotency-key": key}, action=action, payload=payload or {"job_id": "j1"}, sub=sub)
+    call.idempotency_key = key
+    return call
+
+
+async def test_key_rules():
+    term = Terminal()
+    step = idempotency.check_key(term)
+    assert (await step(make_call(action="job.cancel"))).status == 400  # high-risk command needs one
+    bad = make_call({"idempotency-key": "has space"}, action="job.list")
+    assert (await step(bad)).status == 400  # malformed is 400 on any action
+    long = make_call({"x-idempotency-key": "k" * 256}, action="job.list")
+    assert (await step(long)).status == 400
+    q = make_call({"idempotency-key": "fine"}, action="job.list")
+    assert (await step(q)).status == 200 and q.idempotency_key is None  # ignored on queries
+    c = make_call({"x-idempotency-key": "fine"}, action="job.cancel")
+    assert (await step(c)).status == 200 and c.idempotency_key == "fine"
+    assert len(term.calls) == 2
+
+
+async def test_replay_conflict_and_reuse(aredis):
+    term = Terminal(Reply(404, b'{"exact":"bytes"}', code="JOB_NOT_FOUND", executed=True))
+    step = idempotency.wrap(term, aredis, S)
+    key = secrets.token_hex(6)
+    first = await step(keyed(key))
+    again = await step(keyed(key))
+    assert (again.status, again.body, again.replayed) == (404, b'{"exact":"bytes"}', True)
+    assert again.headers == {"Idempotent-Replayed": "true"} and again.code == "JOB_NOT_FOUND"
+    assert first.status == 404 and len(term.calls) == 1
+    reused = await step(keyed(key, {"job_id": "other"}))
+    assert reused.status == 422 and reused.code == "IDEMPOTENCY_KEY_REUSED"
+    other_user = await step(keyed(key, sub="someone-else"))  # keys are scoped per user
+    assert other_user.status == 404 and not other_user.replayed and len(term.calls) == 2
+
+
+async def test_in_flight_and_concurrent_execute_once(aredis):
+    gate = asyncio.Event()
+
+    class Slow(Terminal):
+        async def __call__(self, call):
+            self.calls.append(call)
+            await gate.wait()
+            return self.reply
+
+    term = Slow()
+    step = idempotency.wrap(term, aredis, S)
+    key = secrets.token_hex(6)
+    running = asyncio.create_task(step(keyed(key)))
+    await asyncio.sleep(0.05)
+    racing = await asyncio.gather(*(step(keyed(key)) for _ in range(5)))
+    assert {r.status for r in racing} == {409} and racing[0].code == "IDEMPOTENCY_IN_FLIGHT"
+    gate.set()
+    assert (await running).status == 200 and len(term.calls) == 1
+
+
+async def test_unexecuted_reply_stores_nothing_and_lease_expires(aredis):
+    term = Terminal(Reply(503, b"{}", code="UNAVAILABLE", executed=False))
+    step = idempotency.wrap(term, aredis, S)
+    key = secrets.token_hex(6)
+    await step(keyed(key))
+    term.reply = Reply(200, b"{}", executed=True)
+    assert not (await step(keyed(key))).replayed and len(term.calls) == 2
+    # a holder that died: its claim expires after the lease and the key can be retried
+    dead = secrets.token_hex(6)
+    fp = idempotency.fingerprint("job.cancel", {"job_id": "j1"})
+    import hashlib
+    rkey = "idem:" + hashlib.sha256(f"idem-user\n{dead}".encode()).hexdigest()
+    await aredis.hset(rkey, mapping={"fp": fp, "state": "pending", "token": "dead"})
+    await aredis.pexpire(rkey, 300)
+    assert (await step(keyed(dead))).status == 409
+    await asyncio.sleep(0.4)
+    assert (await step(keyed(dead))).status == 200
