@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,13 +34,17 @@ from services.common.db import async_engine
 from services.common.settings import Settings
 
 
+REDIS_MAX_CONNECTIONS = 256
+REDIS_WAIT_S = 5
+
+
 def _json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
 
 
 def create_app(settings: Settings) -> FastAPI:
     catalogue = catalogue_mod.load()  # fail fast on a malformed option, before serving anything
-    grants = rbac.load_grants()
+    grants = rbac.load_grants(settings.rbac_grants)
     listing = [{"name": a.name, "summary": a.summary, "kind": a.kind, "risk": a.risk,
                 "permission": a.permission, "view": a.view, "payload_schema": dict(a.payload_schema)}
                for a in catalogue.values()]
@@ -48,7 +52,10 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.redis = Redis.from_url(settings.redis_url, decode_responses=False)
+        # Blocking pool: a burst beyond the pool waits briefly for a connection rather than
+        # failing with "Too many connections" (which would surface as a 503 to the caller).
+        app.state.redis = Redis(connection_pool=BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=REDIS_MAX_CONNECTIONS, timeout=REDIS_WAIT_S))
         app.state.db = async_engine(settings.database_url)
         rt = Runtime.create(settings=settings, redis=app.state.redis, engine=app.state.db,
                             catalogue=catalogue, grants=grants, local=GatewayAdmin(app).handlers(), app=app)

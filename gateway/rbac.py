@@ -7,7 +7,6 @@ permissions it names; a listed role grants to the roles above it too.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 
 import orjson
@@ -29,9 +28,8 @@ def role_at_least(roles: Iterable[str], least: str) -> bool:
     return rank(roles) >= _RANK[least]
 
 
-def load_grants(raw: str | None = None) -> dict[str, str]:
+def load_grants(raw: str) -> dict[str, str]:
     """permission -> least role granted, from SWITCHBOARD_RBAC_GRANTS (empty when unset)."""
-    raw = os.environ.get("SWITCHBOARD_RBAC_GRANTS", "") if raw is None else raw
     if not raw.strip():
         return {}
     try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -50,10 +49,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     redis = Redis(connection_pool=BlockingConnectionPool.from_url(
         settings.redis_url, max_connections=REDIS_MAX_CONNECTIONS, timeout=REDIS_WAIT_S
     ))
-    hub = EventHub(redis, queue_max=int(os.environ.get("SWITCHBOARD_WS_QUEUE_MAX", "1000")))
+    hub = EventHub(redis, queue_max=settings.ws_queue_max)
     cache = SnapshotCache(settings, redis, hub.throughput)
     invalidator = Invalidator(
-        redis, cache, claim_idle_ms=int(os.environ.get("SWITCHBOARD_EVENTS_CLAIM_IDLE_MS", "5000"))
+        redis, cache, claim_idle_ms=settings.events_claim_idle_ms
     )
     await invalidator.ensure_group()
     await hub.start_position()

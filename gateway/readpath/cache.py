@@ -6,7 +6,14 @@ Keys (all derived from `KEY`, so operators find them together):
 - `…:last-good` — every section's last successfully fetched value, no TTL: the stale copy.
 - `…:lock` — the rebuild lock, so a burst of misses across all replicas runs ONE fan-out.
 - `…:gen` — bumped by every invalidation. A rebuild that saw the generation change while it was
-  fetching deletes what it wrote, so an event that lands mid-fetch is never papered over.
+  fetching does not keep what it wrote (a miss) or fetches again (a refresh), so an event that
+  lands mid-fetch is never papered over.
+
+Events *refresh* the snapshot rather than delete it (`refresh`): the invalidator rebuilds it in
+place, so readers keep hitting the previous snapshot for the few milliseconds of the fan-out and
+then see the new one. Deleting on every event would turn each event into a miss for every reader
+that arrives during the rebuild (SPEC §11 asks ≥ 99 % hits with events flowing). `cache.flush`
+still deletes.
 - `…:version` — snapshot counter, the body's `version`.
 """
 
@@ -39,6 +46,7 @@ VERSION = KEY + ":version"
 # A snapshot with missing sections is kept briefly so a recovered service shows up soon.
 DEGRADED_TTL_S = 2
 POLL_S = 0.01
+REFRESH_MIN_S = 0.05
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
@@ -70,6 +78,9 @@ class SnapshotCache:
         self._flight: asyncio.Task[Served] | None = None
         self.counts = {"hits": 0, "misses": 0, "stale": 0, "fanouts": 0, "invalidations": 0}
         self.cached_hint = False  # what this replica last saw; cache.stats is synchronous
+        self.last_gen: bytes | None = None  # GEN after / before the latest fan-out of this replica
+        self.last_gen_seen: bytes | None = None
+        self._last_refresh = 0.0
 
     # --- read -------------------------------------------------------------------------------
     async def get(self) -> Served:
@@ -134,7 +145,7 @@ class SnapshotCache:
         metrics.SSOT_SECTION_FAILURES.labels(name).inc()
         return name, None, reason
 
-    async def _fanout(self) -> Served:
+    async def _fanout(self, *, keep_if_changed: bool = False) -> Served:
         self.counts["fanouts"] += 1
         metrics.SSOT_FANOUTS.inc()
         gen0 = await self.redis.get(GEN)
@@ -173,14 +184,46 @@ class SnapshotCache:
             pipe.set(LAST_GOOD, orjson.dumps({**last_good, **fresh}) if failed else orjson.dumps(fresh))
         pipe.get(GEN)
         *_, gen1 = await pipe.execute()
-        if gen1 != gen0:
+        if gen1 != gen0 and not keep_if_changed:
             # An event arrived while we fetched: what we read may predate it. Serve it to those
             # already waiting (they asked before the change) but do not keep it.
             await self.redis.delete(KEY)
         self.cached_hint = ttl > 0 and gen1 == gen0
+        self.last_gen = gen1
+        self.last_gen_seen = gen0
         return Served(etag, body, "STALE" if stale else "MISS")
 
     # --- invalidation -----------------------------------------------------------------------
+    async def refresh(self) -> None:
+        """An event changed the platform: rebuild the snapshot in place (see the module doc).
+
+        Single-flight across replicas through LOCK: when another rebuild holds it, bumping GEN is
+        enough — the holder sees the change and fetches again (a refresh) or drops its result (a
+        miss). A refresh that keeps failing to get the lock falls back to deleting the snapshot.
+        """
+        _, cached = await self.redis.pipeline(transaction=True).incr(GEN).exists(KEY).execute()
+        self.counts["invalidations"] += 1
+        metrics.SSOT_INVALIDATIONS.inc()
+        if not cached:
+            return  # nobody is reading (or a miss is rebuilding and will see GEN move): no work
+        # Coalesce: under a stream of events, refresh at most every REFRESH_MIN_S; the events that
+        # arrive meanwhile are read as one batch and cost one fan-out.
+        wait = self._last_refresh + REFRESH_MIN_S - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_refresh = time.monotonic()
+        token = secrets.token_hex(8)
+        if not await self.redis.set(LOCK, token, nx=True, px=self.lock_ms):
+            return
+        try:
+            for _ in range(5):  # events keep landing mid-fetch: fetch again, at most a few times
+                await self._fanout(keep_if_changed=True)
+                if self.last_gen == self.last_gen_seen:
+                    return
+            await self.redis.delete(KEY)  # still changing: let the next reader rebuild
+        finally:
+            await self.redis.eval(_RELEASE, 1, LOCK, token)
+
     async def invalidate(self) -> bool:
         _, deleted = await self.redis.pipeline(transaction=True).incr(GEN).delete(KEY).execute()
         self.counts["invalidations"] += 1

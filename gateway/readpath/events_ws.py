@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from datetime import UTC, datetime
 
 import orjson
@@ -32,10 +31,6 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
 CLOSE_TOO_SLOW = 1013  # "try again later": the client fell behind and should reconnect with `since`
-
-
-def heartbeat_s() -> float:
-    return float(os.environ.get("SWITCHBOARD_WS_HEARTBEAT_S", "15"))
 
 
 async def _authenticate(ws: WebSocket) -> Principal | None:
@@ -62,7 +57,7 @@ async def _pump(ws: WebSocket, hub: EventHub, sub: Subscriber, since: StreamId |
                 await ws.send_text(text)
                 metrics.WS_EVENTS_SENT.inc()
             last = sid
-    beat = heartbeat_s()
+    beat = ws.app.state.settings.ws_heartbeat_s
     while True:
         try:
             sid, text = await asyncio.wait_for(sub.queue.get(), beat)

@@ -1,7 +1,8 @@
 """The SSOT cache invalidator (SPEC §6): a Redis Streams consumer group shared by all gateway
-replicas, so each event is handled by ONE replica and deletes the snapshot once.
+replicas, so each event is handled by ONE replica, which refreshes the snapshot in place
+(SnapshotCache.refresh: rebuild and replace, so readers keep hitting meanwhile).
 
-- XREADGROUP `>` then XACK after the snapshot is deleted: a replica that dies in between leaves
+- XREADGROUP `>` then XACK after the snapshot is refreshed: a replica that dies in between leaves
   the entry pending, and another replica takes it over with XAUTOCLAIM once it has been pending
   longer than `claim_idle_ms`.
 - The relay may publish an event twice (same `event_id`), and a claimed entry may already have
@@ -66,7 +67,12 @@ class Invalidator:
         )
         fresh = [e for e, a, b in zip(event_ids, in_now, in_prev, strict=True) if not (a or b)]
         if fresh:
-            await self.cache.invalidate()
+            try:
+                await self.cache.refresh()
+            except Exception:
+                # A refresh that fails must still invalidate: readers then rebuild on a miss.
+                await self.cache.invalidate()
+                raise
             self.invalidated_by_events += 1
         # Mark seen only after the delete, so a crash in between re-handles rather than skips.
         pipe = self.redis.pipeline(transaction=False)

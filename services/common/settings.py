@@ -35,6 +35,16 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
 def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -65,6 +75,15 @@ class Settings:
     # Turn the outbox relay off (tests of crash recovery only).
     outbox_relay: bool = True
     log_level: str = "INFO"
+    # JSON {"permission": ["role", ...]} overriding the catalogue's default grants (docs/gateway.md).
+    rbac_grants: str = ""
+    # WebSocket heartbeat period, per-client queue bound, and how long an event may stay pending
+    # with a dead gateway replica before another claims it (docs/readpath.md).
+    ws_heartbeat_s: float = 15.0
+    ws_queue_max: int = 1000
+    events_claim_idle_ms: int = 5000
+    # Prefork children of one job worker.
+    worker_concurrency: int = 2
 
     def addr(self, service: str) -> str:
         return self.addrs.get(service) or f"127.0.0.1:{self.ports[service]}"
@@ -106,7 +125,16 @@ def load(env: dict[str, str] | None = None) -> Settings:
         addrs=addrs,
         outbox_relay=_bool(e, "SWITCHBOARD_OUTBOX_RELAY", True),
         log_level=(e.get("SWITCHBOARD_LOG_LEVEL") or d.log_level).upper(),
+        rbac_grants=e.get("SWITCHBOARD_RBAC_GRANTS", ""),
+        ws_heartbeat_s=_float(e, "SWITCHBOARD_WS_HEARTBEAT_S", d.ws_heartbeat_s),
+        ws_queue_max=max(100, _int(e, "SWITCHBOARD_WS_QUEUE_MAX", d.ws_queue_max)),
+        events_claim_idle_ms=_int(e, "SWITCHBOARD_EVENTS_CLAIM_IDLE_MS", d.events_claim_idle_ms),
+        worker_concurrency=_int(e, "SWITCHBOARD_WORKER_CONCURRENCY", d.worker_concurrency),
     )
+    if s.worker_concurrency < 1:
+        raise SettingsError(
+            f"SWITCHBOARD_WORKER_CONCURRENCY must be a positive integer, got {s.worker_concurrency}"
+        )
     if s.env not in {"dev", "prod"}:
         raise SettingsError(f"SWITCHBOARD_ENV must be dev or prod, got {s.env!r}")
     if s.env == "prod" and s.jwt_secret == DEV_SECRET and not s.jwt_public_key:

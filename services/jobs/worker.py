@@ -9,7 +9,6 @@ SIGTERM is Celery's warm shutdown: running tasks finish, nothing new starts.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import sys
 import time
@@ -52,22 +51,6 @@ def active_queues(settings: Settings, *, wait_s: float = 10.0) -> list[str]:
     return [FALLBACK_QUEUE]
 
 
-def concurrency() -> int:
-    raw = os.environ.get("SWITCHBOARD_WORKER_CONCURRENCY", "2")
-    try:
-        n = int(raw)
-    except ValueError:
-        n = 0
-    if n < 1:
-        print(
-            f"worker: SWITCHBOARD_WORKER_CONCURRENCY must be a positive integer, got {raw!r}",
-            file=sys.stderr,
-            flush=True,
-        )
-        raise SystemExit(2)
-    return n
-
-
 def main() -> None:
     try:
         settings = load()
@@ -76,7 +59,7 @@ def main() -> None:
         raise SystemExit(2) from None
     jsonlog.setup("worker", settings.log_level)
     require_backends("worker", database_url=settings.database_url, redis_url=settings.redis_url)
-    n = concurrency()
+    n = settings.worker_concurrency
 
     from services.jobs import tasks
     from services.jobs.celery_app import make_celery

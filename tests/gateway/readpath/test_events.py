@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from admin.queue.v1 import queue_pb2
 from gateway.auth import issue_token
-from gateway.readpath.cache import KEY
+from gateway.readpath.cache import GEN, KEY
 from gateway.readpath.invalidator import GROUP
 from services.common.context import new_trace_id
 from services.common.events import STREAM, encode
@@ -213,8 +213,9 @@ async def test_a_stalled_client_is_dropped_and_never_delays_another(gateway: Gat
 
 async def test_entries_left_pending_by_a_dead_replica_are_claimed(gateway: Gateway, viewer, rds) -> None:
     wait_quiet(rds)
-    httpx.get(gateway.url + "/api/admin/ssot", headers=viewer, timeout=10)
+    first = httpx.get(gateway.url + "/api/admin/ssot", headers=viewer, timeout=10)
     assert rds.exists(KEY)
+    gen0 = rds.get(GEN)
     # A replica that read an event and died before acking it: read as its consumer, in the same
     # transaction as the XADD, so no live replica can be handed the entry first.
     pipe = rds.pipeline(transaction=True)
@@ -225,13 +226,15 @@ async def test_entries_left_pending_by_a_dead_replica_are_claimed(gateway: Gatew
     pipe.xreadgroup(GROUP, "dead-replica", {STREAM: ">"}, count=10)
     entry_id, _ = pipe.execute()
     assert rds.xpending_range(STREAM, GROUP, min=entry_id, max=entry_id, count=1)[0]["consumer"] == b"dead-replica"
-    # Nobody else saw it, so the snapshot is still there...
+    # Nobody else saw it, so the snapshot is untouched...
     time.sleep(0.5)
-    assert rds.exists(KEY)
-    # ...until a live replica claims the entry (pending > 1.5 s in these tests) and handles it.
+    assert rds.get(GEN) == gen0
+    assert httpx.get(gateway.url + "/api/admin/ssot", headers=viewer, timeout=10).headers["etag"] == first.headers["etag"]
+    # ...until a live replica claims the entry (pending > 1.5 s in these tests) and handles it:
+    # the snapshot is refreshed in place (a new version, still served as a hit).
     deadline = time.monotonic() + 8
-    while rds.exists(KEY) or rds.xpending_range(STREAM, GROUP, min=entry_id, max=entry_id, count=1):
+    while rds.get(GEN) == gen0 or rds.xpending_range(STREAM, GROUP, min=entry_id, max=entry_id, count=1):
         assert time.monotonic() < deadline, "the orphaned entry was never claimed"
         time.sleep(0.1)
     resp = httpx.get(gateway.url + "/api/admin/ssot", headers=viewer, timeout=10)
-    assert resp.headers["x-cache"] == "MISS"
+    assert resp.json()["version"] > first.json()["version"]

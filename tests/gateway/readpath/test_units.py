@@ -7,7 +7,7 @@ import secrets
 import pytest
 from redis.asyncio import Redis
 
-from gateway.readpath.cache import KEY, SnapshotCache
+from gateway.readpath.cache import GEN, KEY, SnapshotCache
 from gateway.readpath.hub import EventHub, entries_of, parse_id
 from gateway.readpath.invalidator import Invalidator
 from gateway.readpath.ssot import etag_matches
@@ -58,12 +58,13 @@ async def test_duplicate_event_ids_invalidate_once(settings) -> None:
         cache = SnapshotCache(settings, redis, dict)
         inv = Invalidator(redis, cache)
         eid = secrets.token_hex(8).encode()
+        gen0 = int(await redis.get(GEN) or 0)
         await redis.set(KEY, b'"e"\nHIT\n{}')
         await inv.handle([(b"1-1", {b"event_id": eid})])
-        assert not await redis.exists(KEY)
-        await redis.set(KEY, b'"e"\nHIT\n{}')
+        assert int(await redis.get(GEN)) == gen0 + 1
+        assert await redis.get(KEY) != b'"e"\nHIT\n{}'  # refreshed in place
         await inv.handle([(b"1-2", {b"event_id": eid})])  # the relay published it twice
-        assert await redis.exists(KEY)
+        assert int(await redis.get(GEN)) == gen0 + 1
         assert (inv.handled, inv.duplicates, inv.invalidated_by_events) == (2, 1, 1)
     finally:
         await redis.delete(KEY)
