@@ -6,24 +6,15 @@ flushes queued audit records."""
 from __future__ import annotations
 
 import signal
-import sys
 
 import uvicorn
 
 from gateway.app import create_app
-from services.common import jsonlog
-from services.common.db import require_backends
-from services.common.settings import SettingsError, load
+from services.common.startup import boot
 
 
 def main() -> None:
-    try:
-        settings = load()
-    except SettingsError as exc:
-        print(f"gateway: {exc}", file=sys.stderr, flush=True)
-        raise SystemExit(2) from None
-    jsonlog.setup("gateway", settings.log_level)
-    require_backends("gateway", database_url=settings.database_url, redis_url=settings.redis_url)
+    settings = boot("gateway")
     config = uvicorn.Config(
         create_app(settings), host=settings.bind_host, port=settings.gateway_port, log_config=None,
         access_log=False, timeout_graceful_shutdown=settings.drain_s, lifespan="on", server_header=False,

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sys
 import time
 
 import grpc
 
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
-from services.common import context, jsonlog
-from services.common.db import require_backends
-from services.common.settings import Settings, SettingsError, load
+from services.common import context
+from services.common.startup import boot
+from services.common.settings import Settings
 
 log = logging.getLogger("services.jobs.worker")
 
@@ -52,13 +51,7 @@ def active_queues(settings: Settings, *, wait_s: float = 10.0) -> list[str]:
 
 
 def main() -> None:
-    try:
-        settings = load()
-    except SettingsError as exc:
-        print(f"worker: {exc}", file=sys.stderr, flush=True)
-        raise SystemExit(2) from None
-    jsonlog.setup("worker", settings.log_level)
-    require_backends("worker", database_url=settings.database_url, redis_url=settings.redis_url)
+    settings = boot("worker")
     n = settings.worker_concurrency
 
     from services.jobs import tasks

@@ -2,7 +2,6 @@
 execute once; replays are byte-identical; 422 for a reused key; maintenance mode; audit per outcome."""
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx

@@ -1,0 +1,22 @@
+"""The first lines of every component's `main()`: settings, JSON logs, and the backing-system
+check — a bad setting or an unreachable PostgreSQL/Redis is one line on stderr and a non-zero
+exit (SPEC §2), never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+from services.common import jsonlog
+from services.common.db import require_backends
+from services.common.settings import Settings, SettingsError, load
+
+
+def boot(component: str) -> Settings:
+    try:
+        settings = load()
+    except SettingsError as exc:
+        print(f"{component}: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+    jsonlog.setup(component, settings.log_level)
+    require_backends(component, database_url=settings.database_url, redis_url=settings.redis_url)
+    return settings
