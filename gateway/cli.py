@@ -23,6 +23,8 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
+
 from services.common.settings import load
 
 EXIT_REFUSED = 1
@@ -65,7 +67,7 @@ def _fail(message: str, code: int = EXIT_REFUSED) -> int:
     return code
 
 
-def _problem(resp: Any) -> int:
+def _problem(resp: httpx.Response) -> int:
     """Report a refused request: the body on stdout (scripts may parse it), title/detail on stderr."""
     try:
         body = resp.json()
@@ -77,9 +79,7 @@ def _problem(resp: Any) -> int:
     return _fail(f"HTTP {resp.status_code} {title or ''}: {detail or ''}".rstrip(": "))
 
 
-def _get(args: argparse.Namespace, path: str) -> Any:
-    import httpx
-
+def _get(args: argparse.Namespace, path: str) -> httpx.Response:
     return httpx.get(f"{gateway_url()}{path}", headers=_headers(args), timeout=args.timeout)
 
 
@@ -128,8 +128,6 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
 
 def cmd_act(args: argparse.Namespace) -> int:
-    import httpx
-
     try:
         payload = parse_assignments(args.fields)
     except ValueError as exc:
@@ -244,12 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except Exception as exc:  # noqa: BLE001 - one readable line, not a traceback, for network trouble
-        import httpx
-
-        if isinstance(exc, (httpx.HTTPError, OSError)):
-            return _fail(f"cannot reach the gateway at {gateway_url()}: {exc}", EXIT_USAGE)
-        raise
+    except BrokenPipeError:
+        # The reader went away (`switchboard events --follow | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (httpx.HTTPError, OSError) as exc:
+        return _fail(f"cannot reach the gateway at {gateway_url()}: {exc}", EXIT_USAGE)
 
 
 if __name__ == "__main__":

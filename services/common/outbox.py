@@ -16,7 +16,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import psycopg
 from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, UUID
