@@ -1,5 +1,5 @@
 # Switchboard — the two commands that matter on a fresh machine are `make run` and `make test`.
-PY ?= python3.11
+PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -9,12 +9,12 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@command -v $(PY) >/dev/null || { echo "need $(PY) on PATH"; exit 1; }
+	@test -n "$(PY)" || { echo "need python3.11 (or python3 >= 3.11) on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	# The repo root and proto/ (the import root of the generated admin.* packages) go on sys.path.
-	$(BIN)/python -c 'import sysconfig, pathlib; p = pathlib.Path(sysconfig.get_paths()["purelib"]) / "switchboard-paths.pth"; r = pathlib.Path.cwd(); p.write_text(f"{r}\n{r / \"proto\"}\n")'
+	$(BIN)/python -c 'import sysconfig, pathlib; r = pathlib.Path.cwd(); (pathlib.Path(sysconfig.get_paths()["purelib"]) / "switchboard-paths.pth").write_text("\n".join([str(r), str(r / "proto"), ""]))'
 	touch $(STAMP)
 
 proto: install
