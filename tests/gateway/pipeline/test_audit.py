@@ -80,3 +80,22 @@ async def test_chain_detects_alteration(engine, settings):
             conn.execute("UPDATE audit.audit_log SET outcome = 'x'")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DELETE FROM audit.audit_log")
+
+
+async def test_concurrent_writers_keep_one_chain(settings):
+    """Two gateway replicas (two engines) appending at once still build one unbroken chain: each
+    batch reads the head only after it holds the chain lock."""
+    import asyncio
+
+    engines = [async_engine(settings.database_url, pool_size=4) for _ in range(2)]
+    try:
+        def batch(n: int) -> list[Entry]:
+            return [Entry(trace_id=secrets.token_hex(16), action="job.get", risk="low", payload={"n": n},
+                          outcome="succeeded", status=200, error_code="", duration_ms=0.5) for _ in range(3)]
+
+        await asyncio.gather(*(append(engines[i % 2], batch(i)) for i in range(40)))
+        ok, checked, broken = await verify(engines[0])
+        assert ok and broken == 0 and checked >= 120
+    finally:
+        for e in engines:
+            await e.dispose()
