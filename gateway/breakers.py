@@ -11,10 +11,16 @@ pybreaker is synchronous (NOTES.md): decorating a coroutine counts nothing, and 
    `_handle_success`: counting, tripping, closing are pybreaker's logic, untouched), and the writes
    pybreaker made to the storage are replayed to Redis in one MULTI (counter increments as HINCRBY,
    so concurrent replicas add up rather than overwrite).
+
+Reading the hash on every call would cost a Redis round trip per action, so `Breakers` keeps the
+last snapshot per service for up to `FRESH_S`. Every write (a failure, a trip, the half-open probe,
+a close, circuit.reset) is announced on the `CHANGED` channel in the same MULTI, and every replica's
+`listen()` drops its copy at once; `FRESH_S` bounds the staleness if that channel is ever lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +30,8 @@ import pybreaker
 from redis.asyncio import Redis
 
 NAMESPACE = "switchboard:breaker:"
+CHANGED = "switchboard:breaker-changed"  # pub/sub: the service whose breaker hash was written
+FRESH_S = 1.0
 STATES = {pybreaker.STATE_CLOSED: "closed", pybreaker.STATE_OPEN: "open", pybreaker.STATE_HALF_OPEN: "half_open"}
 
 
@@ -109,10 +117,11 @@ class Breaker:
     """One service's breaker as seen by one call (create per call: the snapshot is per call)."""
 
     def __init__(self, service: str, redis: Redis, *, fail_max: int, reset_s: float,
-                 namespace: str = NAMESPACE) -> None:
+                 namespace: str = NAMESPACE, owner: "Breakers | None" = None) -> None:
         self.service = service
         self.key = f"{namespace}{service}"
         self.redis = redis
+        self.owner = owner
         self.storage = SnapshotStorage(service)
         self.cb = pybreaker.CircuitBreaker(
             fail_max=fail_max, reset_timeout=reset_s, state_storage=self.storage, name=service,
@@ -120,7 +129,8 @@ class Breaker:
         )
 
     async def load(self) -> None:
-        self.storage.load(await self.redis.hgetall(self.key))
+        raw = await self.owner.snapshot(self.service) if self.owner else await self.redis.hgetall(self.key)
+        self.storage.load(raw)
 
     def retry_after_s(self) -> float:
         opened = self.storage.opened_at
@@ -159,6 +169,9 @@ class Breaker:
                 pipe.hincrby(self.key, op[1], 1)
             else:
                 pipe.hset(self.key, op[1], op[2])
+        pipe.publish(CHANGED, self.service)
+        if self.owner:
+            self.owner.forget(self.service)
         await pipe.execute()
         self.storage.ops = []
 
@@ -178,10 +191,47 @@ class Breakers:
         self.fail_max = fail_max
         self.reset_s = reset_s
         self.services = tuple(sorted(services))
+        self._snapshots: dict[str, tuple[dict[bytes, bytes], float]] = {}
 
     def get(self, service: str) -> Breaker:
         return Breaker(service, self.redis, fail_max=self.fail_max, reset_s=self.reset_s,
-                       namespace=self.namespace)
+                       namespace=self.namespace, owner=self)
+
+    async def snapshot(self, service: str) -> dict[bytes, bytes]:
+        hit = self._snapshots.get(service)
+        now = time.monotonic()
+        if hit is not None and now - hit[1] < FRESH_S:
+            return hit[0]
+        raw = await self.redis.hgetall(f"{self.namespace}{service}")
+        self._snapshots[service] = (raw, now)
+        return raw
+
+    def forget(self, service: str | None = None) -> None:
+        if service is None:
+            self._snapshots.clear()
+        else:
+            self._snapshots.pop(service, None)
+
+    async def listen(self) -> None:
+        """Drop a service's snapshot whenever any replica writes its breaker (run as a task)."""
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(CHANGED)
+                self.forget()  # anything may have changed while not subscribed
+                async for msg in pubsub.listen():
+                    data = msg.get("data")
+                    self.forget(data.decode() if isinstance(data, bytes) else str(data))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - Redis away: FRESH_S bounds staleness; resubscribe
+                self.forget()
+                await asyncio.sleep(0.5)
+            finally:
+                try:
+                    await pubsub.aclose()
+                except Exception:  # noqa: BLE001
+                    pass
 
     async def status(self, service: str) -> Status:
         b = self.get(service)
@@ -189,5 +239,7 @@ class Breakers:
         return b.status()
 
     async def reset(self, service: str) -> Status:
-        await self.redis.delete(f"{self.namespace}{service}")
+        await self.redis.pipeline(transaction=True).delete(f"{self.namespace}{service}").publish(
+            CHANGED, service).execute()
+        self.forget(service)
         return await self.status(service)

@@ -81,3 +81,25 @@ async def test_in_process_actions_have_no_breaker(aredis):
     for _ in range(3):
         await step(make_call(action="circuit.list"))
     assert len(term.calls) == 3
+
+
+async def test_a_replica_sees_another_replica_trip_at_once(aredis):
+    """Each replica caches the breaker hash (no Redis round trip per call); a write by any replica
+    is announced on pub/sub, so a cached 'closed' never outlives the trip by more than a moment."""
+    a = fresh(aredis, fail_max=2)
+    b = Breakers(aredis, fail_max=2, reset_s=30, services=["jobs"], namespace=a.namespace)
+    listener = asyncio.create_task(a.listen())
+    try:
+        ok = Terminal(Reply(200, b"{}", executed=True))
+        await breaker.wrap(ok, a)(make_call(action="job.get"))  # a now holds a 'closed' snapshot
+        await asyncio.sleep(0.1)  # the listener has subscribed
+        fail = Terminal(Reply(503, b"{}", executed=False, system_failure=True))
+        for _ in range(2):
+            await breaker.wrap(fail, b)(make_call(action="job.get"))
+        await asyncio.sleep(0.05)
+        refused = await breaker.wrap(ok, a)(make_call(action="job.get"))
+        assert refused.status == 503 and orjson.loads(refused.body)["type"] == "/problems/circuit-open"
+        assert len(ok.calls) == 1
+    finally:
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
