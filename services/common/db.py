@@ -29,9 +29,10 @@ def libpq_url(url: str) -> str:
 
 
 def async_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=20, pool_pre_ping=True
-    )
+    # No pool_pre_ping: it costs a round trip on every checkout. A connection that died with a
+    # PostgreSQL restart fails its one statement instead, SQLAlchemy sees the disconnect and
+    # invalidates the whole pool, and the next call reconnects (docs/decisions.md).
+    return create_async_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=20)
 
 
 def sync_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -40,6 +41,12 @@ def sync_engine(url: str, *, pool_size: int = 5) -> Engine:
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for queries only: autocommit, so a read costs no BEGIN / ROLLBACK round trips.
+    Never write through one: each statement would commit on its own."""
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
 
 def ensure_database(url: str) -> bool:

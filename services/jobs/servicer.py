@@ -57,9 +57,9 @@ def _kwargs(request_kwargs: struct_pb2.Struct) -> dict[str, Any]:
 
 
 class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
-    def __init__(self, flows: JobFlows, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, flows: JobFlows, reads: async_sessionmaker[AsyncSession]) -> None:
         self.flows = flows
-        self.sessions = sessions
+        self.reads = reads  # queries only (db.read_sessionmaker); changes go through the flows
 
     async def SubmitJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.SubmitJobResponse:
         job = await self.flows.submit(
@@ -68,12 +68,12 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         return jobs_pb2.SubmitJobResponse(job=job_to_proto(job))
 
     async def GetJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.GetJobResponse:
-        async with self.sessions() as session:
+        async with self.reads() as session:
             job = await service.get_job(session, job_id=request.job_id)
         return jobs_pb2.GetJobResponse(job=job_to_proto(job))
 
     async def ListJobs(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.ListJobsResponse:
-        async with self.sessions() as session:
+        async with self.reads() as session:
             jobs, token = await service.list_jobs(
                 session,
                 # 0 means any status; an undefined enum number is passed on to be refused.
@@ -104,6 +104,6 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         return jobs_pb2.CancelQueuedJobsResponse(cancelled=n)
 
     async def CountJobs(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.CountJobsResponse:
-        async with self.sessions() as session:
+        async with self.reads() as session:
             counts = await service.count_jobs(session, queue=request.queue)
         return jobs_pb2.CountJobsResponse(by_status=counts)

@@ -39,19 +39,20 @@ class Cleared:
 @dataclass
 class QueueFlows:
     sessions: async_sessionmaker[AsyncSession]
+    reads: async_sessionmaker[AsyncSession]  # queries only (db.read_sessionmaker)
     redis: Any
     consumers: ConsumerControl
     jobs: Callable[[], jobs_pb2_grpc.JobsServiceStub]
     rpc_timeout_s: float
 
     async def list(self) -> list[QueueView]:
-        async with self.sessions() as session:
+        async with self.reads() as session:
             rows = await service.list_queues(session)
         depth = await broker.depths(self.redis, [r.queue_name for r in rows])
         return [QueueView(r, depth[r.queue_name]) for r in rows]
 
     async def get(self, *, queue_name: str) -> QueueView:
-        async with self.sessions() as session:
+        async with self.reads() as session:
             row = await service.get_queue(session, queue_name=queue_name)
         return await self._view(row)
 
@@ -80,7 +81,7 @@ class QueueFlows:
         return await self._view(row)
 
     async def clear(self, *, queue_name: str, dry_run: bool) -> Cleared:
-        async with self.sessions() as session:
+        async with self.reads() as session:
             await service.get_queue(session, queue_name=queue_name)
         if dry_run:
             would = await self._cancel_pending(queue_name, dry_run=True)

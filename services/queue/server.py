@@ -38,6 +38,7 @@ def build(settings: Settings, *, port: int | None = None) -> QueueServer:
     jobs_addr = settings.addr("jobs")
     flows = QueueFlows(
         sessions=db.sessionmaker(engine),
+        reads=db.read_sessionmaker(engine),
         redis=redis,
         consumers=ConsumerControl(make_celery(settings)),
         # Resolved per call: the shared channel belongs to the running event loop.
