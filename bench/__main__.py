@@ -4,7 +4,7 @@ side by side in one run on one private stack. Prints a table and writes bench/re
 Absolute times on a shared 2-core machine are noisy; the ratios and the gateway-added latency
 (gateway p50/p99 minus direct p50/p99 of the same RPC in the same run) are what to compare.
 Environment: BENCH_N (requests per row, default 2000), BENCH_SECONDS (steady-read phase, default 5),
-BENCH_WS_CLIENTS (default 200).
+BENCH_WS_CLIENTS (default 500).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
@@ -24,6 +24,7 @@ from services.common.settings import Settings
 from services.jobs import service
 from services.jobs.celery_app import RUN_JOB_TASK
 from services.jobs.models import RUNNING, Job
+from services.jobs.revoker import Revoker
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ class JobFlows:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     celery: Celery
+    revoker: Revoker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.revoker = Revoker(self.celery)
 
     async def submit(self, *, task: str, kwargs: dict[str, Any], queue: str, priority: int) -> Job:
         submission = service.validate_submission(task=task, kwargs=kwargs, queue=queue, priority=priority)
@@ -52,7 +57,7 @@ class JobFlows:
             # SIGTERM lets the task clean up; job.terminate escalates to SIGKILL.
             await self.revoke(job_id, terminate=True, signal="SIGTERM")
         else:
-            await self.revoke(job_id)
+            self.revoker.revoke_later(job_id)  # an optimisation only: see services/jobs/revoker.py
         return job
 
     async def terminate(self, *, job_id: str) -> Job:

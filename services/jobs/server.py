@@ -31,9 +31,11 @@ class JobsServer:
     engine: AsyncEngine
     redis: aioredis.Redis
     relay: OutboxRelay | None
+    flows: JobFlows
     background: list = field(default_factory=list)
 
     async def close(self) -> None:
+        await self.flows.revoker.close()
         await clients.close_all()
         await self.redis.aclose()
         await self.engine.dispose()
@@ -53,7 +55,7 @@ def build(settings: Settings, *, port: int | None = None) -> JobsServer:
     relay = None
     if settings.outbox_relay:
         relay = OutboxRelay(engine, redis, outbox, database_url=settings.database_url)
-    return JobsServer(built=built, engine=engine, redis=redis, relay=relay)
+    return JobsServer(built=built, engine=engine, redis=redis, relay=relay, flows=flows)
 
 
 async def run(settings: Settings) -> None:
