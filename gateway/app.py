@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import catalogue as catalogue_mod, metrics, pipeline, rbac, readpath
 from gateway.admin import GatewayAdmin
-from gateway.auth import AuthError, authenticate
+from gateway.auth import AuthError, authenticate, challenge
 from gateway.openapi import add_action_endpoint
 from gateway.pipeline.call import Call
 from gateway.pipeline.validate import trace_id_of
@@ -33,6 +33,7 @@ from gateway.runtime import Runtime
 from services.common import clients
 from services.common.db import async_engine
 from services.common.settings import Settings
+from services.common.startup import settle_heap
 
 
 REDIS_MAX_CONNECTIONS = 256
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
         breaker_listener = asyncio.create_task(rt.breakers.listen(), name="breaker-listener")
         try:
             async with readpath.lifespan(app):
+                settle_heap()
                 yield
         finally:
             breaker_listener.cancel()
@@ -112,7 +114,7 @@ def create_app(settings: Settings) -> FastAPI:
         except AuthError as exc:
             return problem_response(401, "Unauthorized", exc.detail, code="UNAUTHENTICATED",
                                     type_="/problems/unauthenticated", trace_id=trace_id_of(request.headers),
-                                    headers={"WWW-Authenticate": 'Bearer realm="switchboard"'})
+                                    headers={"WWW-Authenticate": challenge(bool(request.headers.get("authorization")))})
         out = [{**a, "allowed": rt.authorizer.allowed(principal.roles, a["permission"])} for a in listing]
         return _json({"actions": out})
 

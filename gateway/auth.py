@@ -89,6 +89,13 @@ def authenticate(settings: Settings, authorization_header: str | None) -> Princi
     return verify_token(settings, token.strip())
 
 
+def challenge(token_presented: bool) -> str:
+    """`WWW-Authenticate` for a 401: RFC 6750 names the error only when a token was presented."""
+    if token_presented:
+        return 'Bearer realm="switchboard", error="invalid_token"'
+    return 'Bearer realm="switchboard"'
+
+
 def issue_token(settings: Settings, sub: str, roles: list[str] | tuple[str, ...], ttl_s: int = 3600) -> str:
     now = int(time.time())
     claims = {"sub": sub, "roles": list(roles), "iat": now, "exp": now + ttl_s}

@@ -4,14 +4,13 @@ which wraps this one)."""
 from __future__ import annotations
 
 from gateway.auth import AuthError, authenticate
+from gateway.auth import challenge as www_authenticate
 from gateway.pipeline.call import Call, Handler, Reply, problem
 from services.common.settings import Settings
 
 
 def challenge(call: Call, detail: str) -> Reply:
-    has_token = bool(call.request.headers.get("authorization"))
-    # RFC 6750: name the error only when a token was presented.
-    www = 'Bearer realm="switchboard", error="invalid_token"' if has_token else 'Bearer realm="switchboard"'
+    www = www_authenticate(bool(call.request.headers.get("authorization")))
     return problem(call, 401, detail, code="UNAUTHENTICATED", type_="/problems/unauthenticated",
                    headers={"WWW-Authenticate": www})
 

@@ -5,21 +5,12 @@ from __future__ import annotations
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from gateway.auth import AuthError, Principal, authenticate
+from gateway.auth import AuthError, Principal, authenticate, challenge
 from gateway.problems import problem_response
 from gateway.rbac import role_at_least
-from services.common import context
+from gateway.pipeline.validate import trace_id_of
 
 LEAST_ROLE = "viewer"
-
-
-def trace_id_of(conn: HTTPConnection) -> str:
-    h = conn.headers
-    return (
-        context.parse_traceparent(h.get("traceparent"))
-        or context.valid_trace_id(h.get("x-trace-id"))
-        or context.new_trace_id()
-    )
 
 
 def require_viewer(conn: HTTPConnection) -> Principal | Response:
@@ -29,11 +20,12 @@ def require_viewer(conn: HTTPConnection) -> Principal | Response:
     except AuthError as exc:
         return problem_response(
             401, "Unauthorized", exc.detail, code="UNAUTHENTICATED", type_="/problems/unauthenticated",
-            trace_id=trace_id_of(conn), headers={"WWW-Authenticate": "Bearer"},
+            trace_id=trace_id_of(conn.headers),
+            headers={"WWW-Authenticate": challenge(bool(conn.headers.get("authorization")))},
         )
     if not role_at_least(principal.roles, LEAST_ROLE):
         return problem_response(
             403, "Forbidden", f"reading the snapshot requires the {LEAST_ROLE} role or above",
-            code="PERMISSION_DENIED", type_="/problems/forbidden", trace_id=trace_id_of(conn),
+            code="PERMISSION_DENIED", type_="/problems/forbidden", trace_id=trace_id_of(conn.headers),
         )
     return principal

@@ -16,6 +16,7 @@ from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from services.common.interceptors import DomainErrorInterceptor, TraceContextInterceptor
+from services.common.startup import settle_heap
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,9 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await built.server.start()
-    await set_serving(built, True)
     tasks = [asyncio.create_task(fn()) for fn in background]
+    settle_heap()
+    await set_serving(built, True)
     log.info("%s listening", name, extra={"port": built.port})
     print(f"{name} listening on port {built.port}", flush=True)
     await stop.wait()
