@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -99,11 +100,64 @@ def group_members(pgids: set[int]) -> list[int]:
     return found
 
 
+def drive_flow_1_and_flow_3(url: str, token: str, redis_url: str) -> None:
+    """The seed's flows through the gateway that `make run` started, as an operator would."""
+    from services.common.events import STREAM, decode
+
+    def act(action: str, payload: dict, trace_id: str | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": secrets.token_hex(8)}
+        if trace_id:
+            headers["X-Trace-Id"] = trace_id
+        resp = httpx.post(f"{url}/api/admin/action", json={"action": action, "payload": payload},
+                          headers=headers, timeout=15)
+        assert resp.status_code == 200, resp.text
+        return resp.json()["data"]
+
+    def events(type_: str) -> list[dict]:
+        return [e for e in (decode(i, f) for i, f in redis_sync.Redis.from_url(redis_url).xrange(STREAM))
+                if e["type"] == type_]
+
+    def until(predicate, what: str, timeout: float = 30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    # Flow 1: a long job starts running, is terminated, ends cancelled, and says so once.
+    job_id = act("job.submit", {"task": "sleep", "kwargs": {"seconds": 30}})["job"]["job_id"]
+    until(lambda: act("job.get", {"job_id": job_id})["job"]["status"] == "running", "running")
+    trace = secrets.token_hex(16)
+    assert act("job.terminate", {"job_id": job_id}, trace)["job"]["status"] == "cancelled"
+    cancelled = until(lambda: [e for e in events("job.cancelled") if e["data"]["job_id"] == job_id],
+                      "job.cancelled")
+    assert len(cancelled) == 1 and cancelled[0]["trace_id"] == trace
+
+    # Flow 3: five pending jobs on a paused queue; a dry run changes nothing; the clear cancels all.
+    queue = f"flow3-{secrets.token_hex(3)}"
+    act("queue.create", {"queue_name": queue, "description": "flow 3"})
+    act("queue.pause", {"queue_name": queue})
+    ids = [act("job.submit", {"task": "sleep", "kwargs": {"seconds": 1}, "queue": queue})["job"]["job_id"]
+           for _ in range(5)]
+    assert act("queue.clear", {"queue_name": queue, "dry_run": True})["cleared"] == 5
+    assert {act("job.get", {"job_id": i})["job"]["status"] for i in ids} == {"pending"}
+    trace = secrets.token_hex(16)
+    assert act("queue.clear", {"queue_name": queue, "dry_run": False}, trace)["cleared"] == 5
+    assert {act("job.get", {"job_id": i})["job"]["status"] for i in ids} == {"cancelled"}
+    cleared = until(lambda: [e for e in events("queue.cleared") if e["data"]["queue_name"] == queue],
+                    "queue.cleared")
+    assert cleared[0]["trace_id"] == trace
+
+
 def test_devrun_starts_every_component_and_sigterm_stops_them_all(settings: Settings, own_redis_db: str) -> None:
     ports = {svc: free_port() for svc in PORTS}
     gateway_port = free_port()
     env = env_for(settings)
     env.update(settings_env(settings.database_url, own_redis_db, ports, gateway_port))
+    # The flows below send more than ten high-risk commands within a minute.
+    env["SWITCHBOARD_RATE_LIMIT_HIGH_RISK_PER_MIN"] = "100"
     run_settings = load(env=env)
     proc = subprocess.Popen([sys.executable, "-m", "services.common.devrun"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -129,6 +183,7 @@ def test_devrun_starts_every_component_and_sigterm_stops_them_all(settings: Sett
                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert resp.status_code == 200
         assert all(a["allowed"] for a in resp.json()["actions"])  # the dev token is an admin's
+        drive_flow_1_and_flow_3(f"http://127.0.0.1:{gateway_port}", token, own_redis_db)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
