@@ -26,7 +26,7 @@ import redis as redis_sync
 
 from gateway.auth import verify_token
 from services.common import devrun
-from services.common.db import libpq_url
+from services.common.db import drop_database, libpq_url
 from services.common.settings import PORTS, Settings, load
 from tests.conftest import (
     REDIS_BASE,
@@ -151,11 +151,22 @@ def drive_flow_1_and_flow_3(url: str, token: str, redis_url: str) -> None:
     assert cleared[0]["trace_id"] == trace
 
 
-def test_devrun_starts_every_component_and_sigterm_stops_them_all(settings: Settings, own_redis_db: str) -> None:
+@pytest.fixture()
+def own_database(settings: Settings) -> Iterator[str]:
+    """A database of its own (devrun creates and migrates it): the session's services relay the
+    session database's outboxes to the session's Redis, and would take this run's events."""
+    url = f"{settings.database_url.rsplit('/', 1)[0]}/sb_devrun_{secrets.token_hex(4)}"
+    yield url
+    drop_database(url)
+
+
+def test_devrun_starts_every_component_and_sigterm_stops_them_all(
+    settings: Settings, own_redis_db: str, own_database: str
+) -> None:
     ports = {svc: free_port() for svc in PORTS}
     gateway_port = free_port()
     env = env_for(settings)
-    env.update(settings_env(settings.database_url, own_redis_db, ports, gateway_port))
+    env.update(settings_env(own_database, own_redis_db, ports, gateway_port))
     # The flows below send more than ten high-risk commands within a minute.
     env["SWITCHBOARD_RATE_LIMIT_HIGH_RISK_PER_MIN"] = "100"
     run_settings = load(env=env)
