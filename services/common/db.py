@@ -43,10 +43,15 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool for queries only: autocommit, so a read costs no BEGIN / ROLLBACK round trips.
+    Never write through it: each statement would commit on its own."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for queries only: autocommit, so a read costs no BEGIN / ROLLBACK round trips.
-    Never write through one: each statement would commit on its own."""
-    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+    """ORM sessions on `read_engine`: the same rule, for code that reads through the ORM."""
+    return async_sessionmaker(read_engine(engine), expire_on_commit=False)
 
 
 def ensure_database(url: str) -> bool:

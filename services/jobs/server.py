@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
 from services.common import clients
-from services.common.db import async_engine, read_sessionmaker, sessionmaker
+from services.common.db import async_engine, read_engine, sessionmaker
 from services.common.outbox import OutboxRelay
 from services.common.server import Built, build_server, serve
 from services.common.settings import Settings
@@ -45,7 +45,7 @@ def build(settings: Settings, *, port: int | None = None) -> JobsServer:
     engine = async_engine(settings.database_url)
     sessions = sessionmaker(engine)
     flows = JobFlows(settings=settings, sessions=sessions, celery=make_celery(settings))
-    servicer = JobsServicer(flows, read_sessionmaker(engine))
+    servicer = JobsServicer(flows, read_engine(engine))
     built = build_server(
         [(SERVICE_NAME, lambda s: jobs_pb2_grpc.add_JobsServiceServicer_to_server(servicer, s))],
         host=settings.bind_host,

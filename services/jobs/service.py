@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.common.outbox import Outbox, event_row
@@ -100,6 +101,21 @@ async def get_job(session: AsyncSession, *, job_id: str, for_update: bool = Fals
     return job
 
 
+# --- queries ---------------------------------------------------------------------------------
+# The query RPCs read through Core selects on autocommit connections (`db.read_engine`) and
+# return rows, which carry the same attribute names as `Job`: ~170 µs of CPU less per call than an
+# ORM session, on the calls dashboards make most (docs/performance.md). Changes stay on the ORM.
+JOBS = Job.__table__
+
+
+async def find_job(conn: AsyncConnection, *, job_id: str) -> Row:
+    _check_job_id(job_id)
+    row = (await conn.execute(select(JOBS).where(JOBS.c.job_id == job_id))).first()
+    if row is None:
+        raise NotFound(f"job {job_id} not found", field="job_id")
+    return row
+
+
 def encode_page_token(seq: int) -> str:
     return base64.urlsafe_b64encode(f"v1:{seq}".encode()).decode().rstrip("=")
 
@@ -118,30 +134,30 @@ def decode_page_token(token: str) -> int:
 
 
 async def list_jobs(
-    session: AsyncSession,
+    conn: AsyncConnection,
     *,
     status: str = "",
     queue: str = "",
     task: str = "",
     page_size: int = 0,
     page_token: str = "",
-) -> tuple[list[Job], str]:
+) -> tuple[list[Row], str]:
     """Newest first, keyset-paginated on `seq`; returns (jobs, next_page_token or "")."""
     if status and status not in STATUSES:
         raise InvalidArgument(f"status must be one of {', '.join(STATUSES)}", field="status")
     if page_size < 0:
         raise InvalidArgument("page_size must not be negative", field="page_size")
     size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    stmt = select(Job).order_by(Job.seq.desc()).limit(size + 1)
+    stmt = select(JOBS).order_by(JOBS.c.seq.desc()).limit(size + 1)
     if status:
-        stmt = stmt.where(Job.status == status)
+        stmt = stmt.where(JOBS.c.status == status)
     if queue:
-        stmt = stmt.where(Job.queue == queue)
+        stmt = stmt.where(JOBS.c.queue == queue)
     if task:
-        stmt = stmt.where(Job.task == task)
+        stmt = stmt.where(JOBS.c.task == task)
     if page_token:
-        stmt = stmt.where(Job.seq < decode_page_token(page_token))
-    jobs = list((await session.execute(stmt)).scalars())
+        stmt = stmt.where(JOBS.c.seq < decode_page_token(page_token))
+    jobs = list((await conn.execute(stmt)).all())
     if len(jobs) > size:
         jobs = jobs[:size]
         return jobs, encode_page_token(jobs[-1].seq)
@@ -239,12 +255,12 @@ async def cancel_queued_jobs(session: AsyncSession, *, queue: str, dry_run: bool
     return len(ids)
 
 
-async def count_jobs(session: AsyncSession, *, queue: str = "") -> dict[str, int]:
-    stmt = select(Job.status, func.count()).group_by(Job.status)
+async def count_jobs(conn: AsyncConnection, *, queue: str = "") -> dict[str, int]:
+    stmt = select(JOBS.c.status, func.count()).group_by(JOBS.c.status)
     if queue:
-        stmt = stmt.where(Job.queue == queue)
+        stmt = stmt.where(JOBS.c.queue == queue)
     counts = {s: 0 for s in STATUSES}
-    for status, n in (await session.execute(stmt)).all():
+    for status, n in (await conn.execute(stmt)).all():
         counts[status] = int(n)
     return counts
 

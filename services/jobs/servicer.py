@@ -11,7 +11,8 @@ from typing import Any
 
 import grpc
 from google.protobuf import json_format, struct_pb2
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
 from services.jobs import service
@@ -27,7 +28,8 @@ def _iso(ts: datetime | None) -> str:
     return ts.isoformat().replace("+00:00", "Z") if ts else ""
 
 
-def job_to_proto(job: Job) -> jobs_pb2.Job:
+def job_to_proto(job: Job | Row) -> jobs_pb2.Job:
+    """From an ORM `Job` (commands) or a Core row of the jobs table (queries): same attributes."""
     msg = jobs_pb2.Job(
         job_id=job.job_id,
         task=job.task,
@@ -57,9 +59,9 @@ def _kwargs(request_kwargs: struct_pb2.Struct) -> dict[str, Any]:
 
 
 class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
-    def __init__(self, flows: JobFlows, reads: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, flows: JobFlows, reads: AsyncEngine) -> None:
         self.flows = flows
-        self.reads = reads  # queries only (db.read_sessionmaker); changes go through the flows
+        self.reads = reads  # queries only (db.read_engine: autocommit); changes go through the flows
 
     async def SubmitJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.SubmitJobResponse:
         job = await self.flows.submit(
@@ -68,14 +70,14 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         return jobs_pb2.SubmitJobResponse(job=job_to_proto(job))
 
     async def GetJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.GetJobResponse:
-        async with self.reads() as session:
-            job = await service.get_job(session, job_id=request.job_id)
+        async with self.reads.connect() as conn:
+            job = await service.find_job(conn, job_id=request.job_id)
         return jobs_pb2.GetJobResponse(job=job_to_proto(job))
 
     async def ListJobs(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.ListJobsResponse:
-        async with self.reads() as session:
+        async with self.reads.connect() as conn:
             jobs, token = await service.list_jobs(
-                session,
+                conn,
                 # 0 means any status; an undefined enum number is passed on to be refused.
                 status=PROTO_TO_STATUS.get(request.status, str(request.status) if request.status else ""),
                 queue=request.queue,
@@ -104,6 +106,6 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         return jobs_pb2.CancelQueuedJobsResponse(cancelled=n)
 
     async def CountJobs(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.CountJobsResponse:
-        async with self.reads() as session:
-            counts = await service.count_jobs(session, queue=request.queue)
+        async with self.reads.connect() as conn:
+            counts = await service.count_jobs(conn, queue=request.queue)
         return jobs_pb2.CountJobsResponse(by_status=counts)
