@@ -59,12 +59,19 @@ async def _pump(ws: WebSocket, hub: EventHub, sub: Subscriber, since: StreamId |
             last = sid
     beat = ws.app.state.settings.ws_heartbeat_s
     while True:
+        # Take what is queued without suspending; wait (up to a heartbeat) only when empty.
+        # `asyncio.timeout` rather than `wait_for`, which wraps every get in a new task — a cost
+        # paid per event per console (500 consoles: 500 tasks an event).
         try:
-            sid, text = await asyncio.wait_for(sub.queue.get(), beat)
-        except TimeoutError:
-            ts = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-            await ws.send_text(orjson.dumps({"type": "heartbeat", "ts": ts}).decode())
-            continue
+            sid, text = sub.queue.get_nowait()
+        except asyncio.QueueEmpty:
+            try:
+                async with asyncio.timeout(beat):
+                    sid, text = await sub.queue.get()
+            except TimeoutError:
+                ts = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+                await ws.send_text(orjson.dumps({"type": "heartbeat", "ts": ts}).decode())
+                continue
         if sid <= last:  # already sent by the replay
             continue
         await ws.send_text(text)
