@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import datetime
 from typing import Any
 
@@ -94,15 +95,17 @@ class GatewayAdmin:
         rows = await auditlog.search(
             self.rt.engine, actor=req.actor, action=req.action, outcome=req.outcome,
             since=_time(req.since, "since"), until=_time(req.until, "until"), limit=req.limit or 1000)
+        # The standard library's json, not orjson: jsonb hands back integers of any size (1e20 is
+        # stored as 100000000000000000000) and orjson refuses those beyond 64 bits.
         if fmt == "json":
-            content = orjson.dumps(rows).decode()
+            content = json.dumps(rows, ensure_ascii=False)
         else:
             buf = io.StringIO()
             cols = [c.name for c in auditlog.AT.columns]
             w = csv.DictWriter(buf, fieldnames=cols)
             w.writeheader()
             for r in rows:
-                w.writerow({**r, "payload": orjson.dumps(r["payload"]).decode(), "roles": ",".join(r["roles"])})
+                w.writerow({**r, "payload": json.dumps(r["payload"], ensure_ascii=False), "roles": ",".join(r["roles"])})
             content = buf.getvalue()
         return pb.ExportAuditResponse(format=fmt, content=content, count=len(rows))
 

@@ -14,11 +14,12 @@ import hashlib
 import logging
 from decimal import Decimal
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -91,15 +92,33 @@ _HEAD = "SELECT hash FROM audit.audit_log ORDER BY seq DESC LIMIT 1"
 _COPY = f"COPY audit.audit_log ({', '.join(_COLUMNS)}) FROM STDIN"
 
 
+UNSTORABLE = {"[Filtered]": "payload could not be stored"}
+
+
+def _text(s: str) -> str:
+    # PostgreSQL text and jsonb cannot hold NUL; a caller must not be able to wedge the log with one.
+    return s.replace("\x00", "\ufffd") if "\x00" in s else s
+
+
+def _storable(v: Any) -> Any:
+    if isinstance(v, str):
+        return _text(v)
+    if isinstance(v, dict):
+        return {_text(str(k)): _storable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_storable(x) for x in v]
+    return v
+
+
 def _record(e: Entry) -> dict[str, Any]:
     try:  # the JSON that jsonb will store; one odd payload must never block the chain
-        payload = orjson.loads(orjson.dumps(e.payload))
+        payload = _storable(orjson.loads(orjson.dumps(e.payload)))
     except (orjson.JSONEncodeError, orjson.JSONDecodeError):
-        payload = {"[Filtered]": "payload could not be stored"}
+        payload = UNSTORABLE
     return {
-        "ts": e.ts, "trace_id": e.trace_id, "actor": e.actor, "roles": list(e.roles), "ip": e.ip,
-        "user_agent": e.user_agent, "action": e.action, "risk": e.risk, "payload": payload,
-        "outcome": e.outcome, "status": e.status, "error_code": e.error_code,
+        "ts": e.ts, "trace_id": e.trace_id, "actor": _text(e.actor), "roles": [_text(r) for r in e.roles],
+        "ip": _text(e.ip), "user_agent": _text(e.user_agent), "action": e.action, "risk": e.risk,
+        "payload": payload, "outcome": e.outcome, "status": e.status, "error_code": _text(e.error_code),
         "duration_ms": round(float(e.duration_ms), 3),
     }
 
@@ -160,9 +179,23 @@ class AuditLog:
             batch, self._pending = self._pending[: self._batch], self._pending[self._batch:]
             try:
                 await append(self.engine, batch)
+            except psycopg.DataError:
+                await self._append_one_by_one(batch)
             except Exception:
                 self._pending[:0] = batch  # keep order; retried on the next tick
                 raise
+
+    async def _append_one_by_one(self, batch: list[Entry]) -> None:
+        """The database refused something in the batch (not a lost connection): write the records
+        singly, and one it still refuses with its payload replaced, so no record is lost and one
+        bad value can never stop the chain."""
+        for e in batch:
+            try:
+                await append(self.engine, [e])
+            except psycopg.DataError as exc:
+                log.error("audit record refused; storing it without its payload",
+                          extra={"error": str(exc)[:200], "action": e.action})
+                await append(self.engine, [replace(e, payload=UNSTORABLE)])
 
     async def _run(self) -> None:
         backoff = self._interval_s

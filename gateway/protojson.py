@@ -133,9 +133,36 @@ def _scalar(f: F, value: Any, path: str, errors: list[dict[str, str]]) -> tuple[
     elif ct == F.CPPTYPE_STRING:
         if not isinstance(value, str):
             _err(errors, path, "must be a string")
+        elif "\x00" in value:
+            _err(errors, path, NUL_MESSAGE)
         else:
             return True, value
     return False, None
+
+
+# PostgreSQL stores no NUL character in text or jsonb; refused here, with the field named, rather
+# than failing deep in a service or the audit writer.
+NUL_MESSAGE = "must not contain NUL (\\u0000) characters"
+
+
+def _nul_path(data: Any, path: str) -> str | None:
+    """The first place in a JSON value holding a NUL character (in a key or a string), or None."""
+    if isinstance(data, str):
+        return path if "\x00" in data else None
+    if isinstance(data, dict):
+        for k, v in data.items():
+            sub = f"{path}.{k}" if path else str(k)
+            if "\x00" in str(k):
+                return sub
+            found = _nul_path(v, sub)
+            if found is not None:
+                return found
+    if isinstance(data, list):
+        for i, v in enumerate(data):
+            found = _nul_path(v, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _fill(msg: Any, desc: Descriptor, data: Any, prefix: str, errors: list[dict[str, str]]) -> None:
@@ -143,6 +170,10 @@ def _fill(msg: Any, desc: Descriptor, data: Any, prefix: str, errors: list[dict[
         expected = {"google.protobuf.Struct": dict, "google.protobuf.ListValue": list}.get(desc.full_name)
         if expected is not None and not isinstance(data, expected):
             _err(errors, prefix, "must be an object" if expected is dict else "must be an array")
+            return
+        nul = _nul_path(data, prefix)
+        if nul is not None:
+            _err(errors, nul, NUL_MESSAGE)
             return
         try:
             json_format.ParseDict(data, msg)

@@ -3,7 +3,8 @@
 1. `TraceContextInterceptor` — reads `traceparent` / `x-actor` / `x-roles` metadata into the call
    context, so events, logs and Celery headers carry the caller's trace and identity.
 2. `DomainErrorInterceptor` — turns a `DomainError` into its status code with the reason (and the
-   field at fault) in trailing metadata; anything else becomes INTERNAL without a stack trace.
+   field at fault) in trailing metadata; a value the database refuses (its data-exception class)
+   becomes INVALID_ARGUMENT; anything else becomes INTERNAL without a stack trace.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 from typing import Any, Awaitable, Callable
 
 import grpc
+import psycopg
+import sqlalchemy.exc
 
 from services.common import context
 from services.common.errors import REASON_KEY, DomainError
@@ -62,6 +65,16 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
                     await ctx.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata())
                 except grpc.aio.AbortError:
                     raise
+                except (psycopg.DataError, sqlalchemy.exc.DataError) as exc:
+                    # PostgreSQL's "data exception" class: a value the caller sent cannot be stored
+                    # (a NUL character, an out-of-range number). The caller's to fix, not a 500.
+                    detail = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
+                    log.warning("value refused by the database in %s: %s", method, detail)
+                    await ctx.abort(
+                        grpc.StatusCode.INVALID_ARGUMENT,
+                        f"a value cannot be stored: {detail}",
+                        trailing_metadata=((REASON_KEY, "UNSTORABLE_VALUE"),),
+                    )
                 except Exception:
                     log.exception("unhandled error in %s", method)
                     await ctx.abort(

@@ -99,3 +99,22 @@ async def test_concurrent_writers_keep_one_chain(settings):
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_values_postgresql_cannot_store_never_block_the_chain(engine, settings):
+    """A NUL anywhere (a token's sub, a payload key or value) is stored as U+FFFD; the batch it
+    rode in is written, and the chain still verifies."""
+    trace = secrets.token_hex(16)
+    await append(engine, [
+        Entry(trace_id=trace, action="job.get", risk="low", payload={"k\x00": ["v\x00"], "n": 1e20},
+              outcome="invalid", status=400, error_code="INVALID_ARGUMENT", duration_ms=0.1,
+              actor="mallory\x00", user_agent="ua\x00"),
+        Entry(trace_id=trace, action="job.get", risk="low", payload={}, outcome="succeeded", status=200,
+              error_code="", duration_ms=0.1, actor="alice"),
+    ])
+    rows = await records(engine, trace)
+    assert len(rows) == 2
+    bad = next(r for r in rows if r["status"] == 400)
+    assert bad["actor"] == "mallory\ufffd" and bad["payload"]["k\ufffd"] == ["v\ufffd"]
+    ok, _, broken = await verify(engine)
+    assert ok and broken == 0

@@ -48,3 +48,11 @@ async def test_step_400_lists_every_field():
     reply = await payload.wrap(term)(call)
     doc = orjson.loads(reply.body)
     assert reply.status == 400 and {e["field"] for e in doc["errors"]} == {"job_id", "nope"} and not term.calls
+
+
+def test_nul_characters_are_refused_with_their_field():
+    # PostgreSQL cannot store NUL in text or jsonb: refused at the door, never a 500 deeper down.
+    assert "NUL" in errors_of("queue.create", {"queue_name": "a\x00b"})["queue_name"]
+    assert "NUL" in errors_of("job.submit", {"task": "echo", "kwargs": {"message": "a\x00b"}})["kwargs.message"]
+    assert "NUL" in errors_of("job.submit", {"task": "echo", "kwargs": {"nested": [{"x": "\x00"}]}})["kwargs.nested[0].x"]
+    assert errors_of("job.submit", {"task": "echo", "kwargs": {"message": "fine ✓"}}) == {}

@@ -98,3 +98,11 @@ def test_unreachable_database_exits_with_one_line(settings, module):
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "PostgreSQL" in lines[0], proc.stderr
+
+
+def test_a_value_the_database_refuses_is_invalid_argument_not_internal(jobs, queues):
+    # Internal callers skip the gateway's payload checks; a NUL in an echo message reaches PostgreSQL.
+    with pytest.raises(grpc.RpcError) as err:
+        jobs.SubmitJob(jobs_pb2.SubmitJobRequest(task="echo", kwargs=kwargs(message="a\x00b")))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "cannot be stored" in err.value.details()
