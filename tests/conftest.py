@@ -201,6 +201,28 @@ def start_worker(settings: Settings, logs_dir: Path, concurrency: int = 2, **ext
     raise RuntimeError(f"worker did not answer ping:\n{comp.log()[-4000:]}")
 
 
+def start_gateway(settings: Settings, logs_dir: Path, **extra_env: str) -> tuple[Component, str]:
+    """Start `python -m gateway` on a free port; returns it and its URL once /healthz answers."""
+    import httpx
+
+    port = free_port()
+    comp = Component("gateway", env_for(settings, GATEWAY_PORT=str(port), **extra_env),
+                     logs_dir / f"gateway-{port}.log").start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if comp.proc.poll() is not None:
+            raise RuntimeError(f"gateway exited {comp.proc.returncode}:\n{comp.log()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return comp, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    comp.kill()
+    raise RuntimeError(f"gateway did not start:\n{comp.log()[-4000:]}")
+
+
 @pytest.fixture(scope="session")
 def jobs_service(settings: Settings, logs_dir: Path) -> Iterator[Component]:
     comp = start_service("jobs", settings, logs_dir)

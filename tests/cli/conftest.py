@@ -7,16 +7,14 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from gateway.auth import issue_token
 from services.common.settings import Settings
-from tests.conftest import Component, env_for, free_port
+from tests.conftest import env_for, start_gateway
 
 SWITCHBOARD = str(Path(sys.executable).parent / "switchboard")
 
@@ -28,21 +26,7 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.
 
 @pytest.fixture(scope="session")
 def cli_gateway(settings: Settings, logs_dir: Path, jobs_service, queue_service, job_worker) -> Iterator[str]:
-    port = free_port()
-    comp = Component("gateway", env_for(settings, GATEWAY_PORT=str(port)),
-                     logs_dir / f"cli-gateway-{secrets.token_hex(3)}.log").start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if comp.proc.poll() is not None or time.monotonic() > deadline:
-            comp.kill()
-            raise RuntimeError(f"gateway did not start:\n{comp.log()[-4000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
+    comp, url = start_gateway(settings, logs_dir)
     yield url
     comp.stop()
 

@@ -15,26 +15,7 @@ import pytest
 
 from gateway.auth import issue_token
 from services.common.settings import Settings
-from tests.conftest import Component, env_for, free_port
-
-
-def start_gateway(settings: Settings, logs_dir: Path, **extra_env: str) -> tuple[Component, str]:
-    port = free_port()
-    comp = Component("gateway", env_for(settings, GATEWAY_PORT=str(port), **extra_env),
-                     logs_dir / f"gateway-{secrets.token_hex(3)}.log").start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if comp.proc.poll() is not None:
-            raise RuntimeError(f"gateway exited {comp.proc.returncode}:\n{comp.log()[-4000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return comp, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    comp.kill()
-    raise RuntimeError(f"gateway did not start:\n{comp.log()[-4000:]}")
+from tests.conftest import Component, start_gateway  # noqa: F401 - re-exported to the tests here
 
 
 def uid(prefix: str = "u") -> str:

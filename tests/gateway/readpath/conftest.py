@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
-import httpx
 import pytest
 import redis as redis_sync
 
@@ -19,7 +18,8 @@ from gateway.readpath.invalidator import GROUP
 from services.common.events import STREAM
 from gateway.auth import issue_token
 from services.common.settings import Settings
-from tests.conftest import Component, env_for, free_port
+from tests.conftest import Component
+from tests.conftest import start_gateway as start_shared_gateway
 
 # Long TTL: anything that shows up before it expires was an invalidation, not an expiry.
 SSOT_TTL_S = "120"
@@ -43,25 +43,11 @@ class Gateway:
 
 
 def start_gateway(settings: Settings, logs_dir: Path, **extra_env: str) -> Gateway:
-    port = free_port()
-    env = env_for(
-        settings, GATEWAY_PORT=str(port), SWITCHBOARD_SSOT_TTL_S=SSOT_TTL_S,
-        SWITCHBOARD_EVENTS_CLAIM_IDLE_MS=CLAIM_IDLE_MS, SWITCHBOARD_WS_QUEUE_MAX=WS_QUEUE_MAX,
-        SWITCHBOARD_WS_HEARTBEAT_S=HEARTBEAT_S, **extra_env,
+    comp, url = start_shared_gateway(
+        settings, logs_dir, SWITCHBOARD_SSOT_TTL_S=SSOT_TTL_S, SWITCHBOARD_EVENTS_CLAIM_IDLE_MS=CLAIM_IDLE_MS,
+        SWITCHBOARD_WS_QUEUE_MAX=WS_QUEUE_MAX, SWITCHBOARD_WS_HEARTBEAT_S=HEARTBEAT_S, **extra_env,
     )
-    comp = Component("gateway", env, logs_dir / f"gateway-{port}.log").start()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if comp.proc.poll() is not None:
-            raise RuntimeError(f"gateway exited:\n{comp.log()[-4000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return Gateway(comp, port)
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    comp.kill()
-    raise RuntimeError(f"gateway not healthy:\n{comp.log()[-4000:]}")
+    return Gateway(comp, int(url.rsplit(":", 1)[1]))
 
 
 @pytest.fixture(scope="module")
