@@ -106,3 +106,10 @@ def test_a_value_the_database_refuses_is_invalid_argument_not_internal(jobs, que
         jobs.SubmitJob(jobs_pb2.SubmitJobRequest(task="echo", kwargs=kwargs(message="a\x00b")))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "cannot be stored" in err.value.details()
+
+
+def test_a_malformed_queue_name_is_judged_by_the_queue_service(jobs, queues):
+    with pytest.raises(grpc.RpcError) as err:
+        jobs.SubmitJob(jobs_pb2.SubmitJobRequest(task="echo", kwargs=kwargs(message="x"), queue="Not A Queue"))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error_field(err.value) == "queue" and "queue_name must match" in err.value.details()
