@@ -17,7 +17,7 @@ from admin.gateway.v1 import gateway_pb2 as pb
 from gateway import auditlog, readpath
 from gateway.breakers import Status
 from gateway.pipeline.call import Call
-from gateway.pipeline.ratelimit import WINDOW_S, Window
+from gateway.pipeline.ratelimit import WINDOW_S, Window, all_windows
 from services.common.errors import InvalidArgument, NotFound
 
 MAX_PAGE = 500
@@ -124,12 +124,7 @@ class GatewayAdmin:
         return pb.ResetCircuitResponse(breaker=_breaker(await self.rt.breakers.reset(self._service(req.service))))
 
     def _windows(self) -> tuple[Window, ...]:
-        s = self.rt.settings
-        own = sorted({a.name: a.rate_limit_per_min for a in self.rt.catalogue.values()
-                      if a.rate_limit_per_min}.items())
-        return (Window("default", s.rate_limit_per_min, "default"),
-                Window("high-risk", s.rate_limit_high_risk_per_min, "high-risk"),
-                *(Window(f"action:{n}", q, f"action:{n}") for n, q in own))
+        return all_windows(self.rt.catalogue.values(), self.rt.settings)
 
     async def RateLimitStatus(self, req: pb.RateLimitStatusRequest, call: Call) -> pb.RateLimitStatusResponse:
         assert call.principal is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,15 @@ def windows_for(action: Action, settings: Settings) -> tuple[Window, ...]:
     elif action.high_risk:
         out.append(Window("high-risk", settings.rate_limit_high_risk_per_min, "high-risk"))
     return tuple(out)
+
+
+def all_windows(actions: Iterable[Action], settings: Settings) -> tuple[Window, ...]:
+    """Every window a user can have: `default`, `high-risk`, and one per action declaring its own
+    (what ratelimit.status shows and ratelimit.reset clears)."""
+    own = sorted({a.name: a.rate_limit_per_min for a in actions if a.rate_limit_per_min}.items())
+    return (Window("default", settings.rate_limit_per_min, "default"),
+            Window("high-risk", settings.rate_limit_high_risk_per_min, "high-risk"),
+            *(Window(f"action:{n}", q, f"action:{n}") for n, q in own))
 
 
 def policy_header(windows: tuple[Window, ...]) -> str:
