@@ -1,21 +1,28 @@
-"""Writing and reading the audit log (SPEC §4 "Audit log").
+"""Writing and reading the audit log (SPEC §4 "Audit log", "Durability").
 
-`AuditLog.submit` queues a record for a background writer that inserts batches (cheap hot path);
-`AuditLog.write` inserts at once (CRITICAL actions). Both extend one SHA-256 chain under a
-transaction-scoped advisory lock, so every gateway replica appends to the same chain in order.
-Records queued when the process stops are flushed by `close()`; while PostgreSQL is down they
-wait in memory and are retried.
+Group commit, as PostgreSQL does for its WAL: `AuditLog.record` queues a record and waits until it
+is committed; one writer task per gateway drains the queue, writes everything queued in one
+transaction on its own connection, then wakes each waiting request. Requests in flight together
+share one transaction (one fsync); a request alone pays one. So a response never leaves before its
+record is committed, a SIGKILL loses no answered request's record, and a search sees every record
+whose response was sent. Every transaction extends one SHA-256 chain under a transaction-scoped
+advisory lock, so every gateway replica appends to the same chain in order.
+
+While PostgreSQL is away the writer keeps the records in memory, in order, and retries; a request
+whose record is not committed within `wait_s` gets `AuditUnavailable` (the pipeline answers 503),
+and its record is still written once PostgreSQL answers again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
-from decimal import Decimal
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -25,6 +32,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.models import AuditRecord
+from services.common.db import libpq_url
 
 log = logging.getLogger(__name__)
 
@@ -89,15 +97,25 @@ _COLUMNS = ("ts", "trace_id", "actor", "roles", "ip", "user_agent", "action", "r
 # statement that both waited for the lock and read the head could miss a head committed meanwhile.
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
 _HEAD = "SELECT hash FROM audit.audit_log ORDER BY seq DESC LIMIT 1"
-_COPY = f"COPY audit.audit_log ({', '.join(_COLUMNS)}) FROM STDIN"
+_INSERT = (f"INSERT INTO audit.audit_log ({', '.join(_COLUMNS)}) "
+           f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})")
 
 
 UNSTORABLE = {"[Filtered]": "payload could not be stored"}
 
 
+class AuditUnavailable(Exception):
+    """The record was not committed in time (PostgreSQL away); it stays queued and is retried."""
+
+
 def _text(s: str) -> str:
-    # PostgreSQL text and jsonb cannot hold NUL; a caller must not be able to wedge the log with one.
-    return s.replace("\x00", "\ufffd") if "\x00" in s else s
+    # PostgreSQL text and jsonb cannot hold NUL, and UTF-8 cannot hold a lone surrogate (a JWT's
+    # JSON may carry "\ud800"): a caller must not be able to wedge the log with either.
+    if "\x00" in s:
+        s = s.replace("\x00", "\ufffd")
+    if not s.isascii():
+        s = s.encode("utf-8", "replace").decode("utf-8")
+    return s
 
 
 def _storable(v: Any) -> Any:
@@ -123,46 +141,98 @@ def _record(e: Entry) -> dict[str, Any]:
     }
 
 
+async def _append_on(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry]) -> None:
+    """One transaction, two round trips: (BEGIN, lock the chain, read its head) pipelined, then
+    (the batch's INSERTs, COMMIT) pipelined. Plain psycopg rather than SQLAlchemy statements: no
+    SQL compilation, and the INSERT is prepared once per connection (docs/performance.md)."""
+    async with conn.pipeline() as p, conn.transaction():
+        await conn.execute(_LOCK, (_CHAIN_LOCK,))
+        cur = await conn.execute(_HEAD)
+        await p.sync()
+        row = await cur.fetchone()
+        prev = (row[0] if row else None) or GENESIS
+        rows = []
+        for e in entries:
+            rec = _record(e)
+            rec["prev_hash"] = prev
+            rec["hash"] = prev = record_hash(prev, rec)
+            rec["payload"] = Jsonb(rec["payload"])
+            rows.append(tuple(rec[c] for c in _COLUMNS))
+        await cur.executemany(_INSERT, rows)
+
+
+# What a record itself can cause (as opposed to a lost connection, which is retried).
+_REFUSED = (psycopg.DataError, ValueError, TypeError)
+
+
+async def _append_all(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry]) -> None:
+    """`_append_on`, and when the database refuses something in the batch (not a lost connection):
+    the records singly, and one it still refuses with its payload replaced, so no record is lost
+    and one bad value can never stop the chain."""
+    try:
+        await _append_on(conn, entries)
+        return
+    except _REFUSED:
+        if len(entries) == 1 and entries[0].payload is UNSTORABLE:
+            raise
+    for e in entries:
+        try:
+            await _append_on(conn, [e])
+        except _REFUSED as exc:
+            log.error("audit record refused; storing it without its payload",
+                      extra={"error": str(exc)[:200], "action": e.action})
+            await _append_on(conn, [replace(e, payload=UNSTORABLE)])
+
+
 async def append(engine: AsyncEngine, entries: Sequence[Entry]) -> None:
-    """Add `entries` to the chain in one transaction: lock the chain, read its head, COPY the batch. Plain psycopg on a pooled connection rather than SQLAlchemy
-    statements: a flush is a few round trips and no SQL compilation, which keeps the audit
-    writer's share of the gateway's CPU small (docs/performance.md)."""
+    """Add `entries` to the chain at once, on a pooled connection (raises when the database does
+    not take them)."""
     async with engine.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
-        async with driver.transaction():
-            await driver.execute(_LOCK, (_CHAIN_LOCK,))
-            row = await (await driver.execute(_HEAD)).fetchone()
-            prev = (row[0] if row else None) or GENESIS
-            async with driver.cursor() as cur, cur.copy(_COPY) as copy:
-                for e in entries:
-                    rec = _record(e)
-                    rec["prev_hash"] = prev
-                    rec["hash"] = prev = record_hash(prev, rec)
-                    rec["payload"] = Jsonb(rec["payload"])
-                    await copy.write_row(tuple(rec[c] for c in _COLUMNS))
+        await _append_all(driver, entries)
 
 
 class AuditLog:
-    def __init__(self, engine: AsyncEngine, *, batch: int = 500, interval_s: float = 0.05) -> None:
+    """The group-commit writer of one gateway (module docstring)."""
+
+    def __init__(self, engine: AsyncEngine, *, batch: int = 1000, wait_s: float = 5.0) -> None:
         self.engine = engine
-        self._pending: list[Entry] = []
+        self._dsn = libpq_url(engine.url.render_as_string(hide_password=False))
+        self._pending: list[tuple[Entry, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._batch = batch
-        self._interval_s = interval_s
+        self.wait_s = wait_s
+        self._conn: psycopg.AsyncConnection[Any] | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        if self._task is None or self._task.done():
+            self._closing = False
+            self._task = asyncio.create_task(self._run(), name="audit-writer")
 
-    def submit(self, entry: Entry) -> None:
-        self._pending.append(entry)
-        if len(self._pending) >= self._batch:
-            self._wake.set()
+    def submit(self, entry: Entry) -> asyncio.Future[None]:
+        """Queue `entry`; the future resolves once it is committed."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((entry, fut))
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self.start()
+        return fut
+
+    async def record(self, entry: Entry) -> None:
+        """Return once `entry` is committed; `AuditUnavailable` after `wait_s` without a commit
+        (the record stays queued, in order, and is written when PostgreSQL answers again)."""
+        fut = self.submit(entry)
+        try:
+            async with asyncio.timeout(self.wait_s):
+                await asyncio.shield(fut)
+        except TimeoutError:
+            raise AuditUnavailable("the audit record could not be committed") from None
 
     async def write(self, entry: Entry) -> None:
-        """Insert now (raises when the database does not take it)."""
-        await append(self.engine, [entry])
+        """Same as `record` (kept for callers that name the synchronous write)."""
+        await self.record(entry)
 
     async def writable(self) -> bool:
         """Can a record be written right now? (the fail-closed check of CRITICAL actions)"""
@@ -175,59 +245,70 @@ class AuditLog:
             return False
 
     async def flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[: self._batch], self._pending[self._batch:]
-            try:
-                await append(self.engine, batch)
-            except psycopg.DataError:
-                await self._append_one_by_one(batch)
-            except Exception:
-                self._pending[:0] = batch  # keep order; retried on the next tick
-                raise
+        """Wait until every record queued so far is committed."""
+        waiting = [f for _, f in self._pending]
+        if waiting:
+            await asyncio.gather(*(asyncio.shield(f) for f in waiting))
 
-    async def _append_one_by_one(self, batch: list[Entry]) -> None:
-        """The database refused something in the batch (not a lost connection): write the records
-        singly, and one it still refuses with its payload replaced, so no record is lost and one
-        bad value can never stop the chain."""
-        for e in batch:
-            try:
-                await append(self.engine, [e])
-            except psycopg.DataError as exc:
-                log.error("audit record refused; storing it without its payload",
-                          extra={"error": str(exc)[:200], "action": e.action})
-                await append(self.engine, [replace(e, payload=UNSTORABLE)])
+    async def _connection(self) -> psycopg.AsyncConnection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(
+                self._dsn, autocommit=True, connect_timeout=5, application_name="gateway-audit")
+        return self._conn
+
+    async def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # it is broken already
+                await conn.close()
 
     async def _run(self) -> None:
-        backoff = self._interval_s
-        while not self._closing:
+        backoff = 0.05
+        while True:
+            if not self._pending:
+                if self._closing:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            # Everything queued while the previous transaction ran goes into this one.
+            batch = self._pending[: self._batch]
             try:
-                await asyncio.wait_for(self._wake.wait(), backoff)
-            except TimeoutError:
-                pass
-            self._wake.clear()
-            try:
-                await self.flush()
-                backoff = self._interval_s
+                await _append_all(await self._connection(), [e for e, _ in batch])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - PostgreSQL away: keep the records, retry
-                log.warning("audit write failed, will retry", extra={"error": str(exc)[:200],
-                                                                     "pending": len(self._pending)})
-                backoff = min(backoff * 2, 2.0)
+                log.warning("audit write failed, will retry",
+                            extra={"error": str(exc)[:200], "pending": len(self._pending)})
+                await self._drop_connection()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 1.0)
+                continue
+            backoff = 0.05
+            del self._pending[: len(batch)]
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_result(None)
 
     async def close(self, timeout_s: float = 10.0) -> None:
+        """Write what is queued (for up to `timeout_s`), then stop the writer."""
         self._closing = True
         self._wake.set()
-        if self._task:
-            await asyncio.gather(self._task, return_exceptions=True)
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while self._pending and asyncio.get_running_loop().time() < deadline:
+        if self._task is not None:
             try:
-                await self.flush()
-            except Exception:  # noqa: BLE001
-                await asyncio.sleep(0.2)
+                async with asyncio.timeout(timeout_s):
+                    await asyncio.shield(self._task)
+            except TimeoutError:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
         if self._pending:
             log.error("audit records lost at shutdown", extra={"count": len(self._pending)})
+            for _, fut in self._pending:
+                if not fut.done():
+                    fut.set_exception(AuditUnavailable("the gateway stopped before the record was committed"))
+                    fut.exception()  # retrieved: nobody may be waiting any more
+            self._pending.clear()
+        await self._drop_connection()
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """Step 3 — audit: wraps authentication and everything after it, so exactly one record is written
 per request that got past step 1, whatever its outcome (401s included, with no actor — as
-Kubernetes audits failed authentication). CRITICAL actions fail closed: no record, no execution."""
+Kubernetes audits failed authentication). The reply leaves only once its record is committed
+(group commit, gateway/auditlog.py); a record not committed in time turns the reply into a 503
+(the record itself stays queued and tells what happened). CRITICAL actions fail closed: no
+writable log, no execution."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import time
 from redis.exceptions import RedisError
 
 from gateway import metrics
-from gateway.auditlog import AuditLog, Entry
+from gateway.auditlog import AuditLog, AuditUnavailable, Entry
 from gateway.pipeline.call import Call, Handler, Reply, problem
 from gateway.scrub import scrub
 
@@ -56,20 +59,22 @@ def wrap(next_: Handler, audit: AuditLog) -> Handler:
                 log.warning("redis unavailable", extra={"error": str(exc)[:200]})
                 reply = problem(call, 503, "a backing system of the gateway is unavailable",
                                 code="UNAVAILABLE", type_="/problems/backend-unavailable")
-            except Exception:  # noqa: BLE001 - still one audit record, and a problem, not a bare 500
+            except Exception:
                 log.exception("pipeline failed", extra={"action": call.action.name})
                 reply = problem(call, 500, "the gateway failed to handle the request",
                                 code="INTERNAL", type_="/problems/internal")
         rec = entry(call, reply)
         metrics.OUTCOMES.labels(action=call.action.name, outcome=rec.outcome).inc()
-        if critical:
-            try:
-                await audit.write(rec)
-            except Exception as exc:  # noqa: BLE001 - keep it: the background writer retries
-                log.error("critical audit write failed; queued", extra={"error": str(exc)[:200]})
-                audit.submit(rec)
-        else:
-            audit.submit(rec)
+        try:
+            await audit.record(rec)
+        except AuditUnavailable:
+            log.error("audit record not committed in time; answering 503",
+                      extra={"action": call.action.name, "status": reply.status})
+            # The client cannot be told the outcome without its record. A retry with the same
+            # Idempotency-Key gets the stored answer once the log is back.
+            reply = problem(call, 503, "the audit log cannot be written; the outcome of this request "
+                            "is recorded once it can", code="UNAVAILABLE",
+                            type_="/problems/audit-unavailable", headers={"Retry-After": "5"})
         return reply
 
     return audited
