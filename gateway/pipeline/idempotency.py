@@ -49,8 +49,13 @@ return 0
 
 
 def key_of(call: Call) -> str | None:
+    """The key as sent, "" included (present but empty is malformed, not absent); None when absent."""
     h = call.request.headers
-    return h.get("idempotency-key") or h.get("x-idempotency-key")
+    for name in ("idempotency-key", "x-idempotency-key"):
+        value = h.get(name)
+        if value is not None:
+            return value
+    return None
 
 
 def fingerprint(action: str, payload: object) -> str:

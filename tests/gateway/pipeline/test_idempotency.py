@@ -26,6 +26,9 @@ async def test_key_rules():
     assert (await step(bad)).status == 400  # malformed is 400 on any action
     long = make_call({"x-idempotency-key": "k" * 256}, action="job.list")
     assert (await step(long)).status == 400
+    for header in ("idempotency-key", "x-idempotency-key"):  # present but empty: malformed, not absent
+        assert (await step(make_call({header: ""}, action="job.list"))).status == 400
+        assert (await step(make_call({header: ""}, action="job.cancel"))).status == 400
     q = make_call({"idempotency-key": "fine"}, action="job.list")
     assert (await step(q)).status == 200 and q.idempotency_key is None  # ignored on queries
     c = make_call({"x-idempotency-key": "fine"}, action="job.cancel")
