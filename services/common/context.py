@@ -25,6 +25,8 @@ class CallContext:
 
 
 _current: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar("call_context", default=None)
+# The job a job worker is running (log records carry it: docs/logs.md); "" elsewhere.
+_job_id: contextvars.ContextVar[str] = contextvars.ContextVar("job_id", default="")
 
 
 def new_trace_id() -> str:
@@ -70,6 +72,18 @@ def set_current(ctx: CallContext) -> contextvars.Token:
 
 def reset(token: contextvars.Token) -> None:
     _current.reset(token)
+
+
+def current_job_id() -> str:
+    return _job_id.get()
+
+
+def set_job_id(job_id: str) -> contextvars.Token:
+    return _job_id.set(job_id)
+
+
+def reset_job_id(token: contextvars.Token) -> None:
+    _job_id.reset(token)
 
 
 def from_metadata(metadata: dict[str, str]) -> CallContext:

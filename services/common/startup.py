@@ -18,7 +18,7 @@ def boot(component: str) -> Settings:
     except SettingsError as exc:
         print(f"{component}: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
-    jsonlog.setup(component, settings.log_level)
+    jsonlog.setup(component, settings.log_level, settings.redis_url)
     require_backends(component, database_url=settings.database_url, redis_url=settings.redis_url)
     return settings
 
