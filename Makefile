@@ -24,7 +24,7 @@ migrate: install
 	$(BIN)/switchboard migrate
 
 run: install
-	$(BIN)/python -m services.common.devrun
+	$(BIN)/python -m tools.devrun
 
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

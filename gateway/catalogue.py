@@ -7,6 +7,7 @@ A malformed option stops the gateway at start-up (grpc-gateway does the same wit
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,12 +21,6 @@ from admin.v1 import action_pb2
 from gateway import protojson
 from gateway.rbac import ROLES
 
-# Every domain's generated module. A new domain adds one line here (and nothing else).
-DOMAIN_MODULES: tuple[str, ...] = (
-    "admin.jobs.v1.jobs_pb2",
-    "admin.queue.v1.queue_pb2",
-    "admin.gateway.v1.gateway_pb2",
-)
 
 # Served inside the gateway process (GatewayAdmin), not over the network.
 IN_PROCESS = "gateway"
@@ -103,15 +98,21 @@ def _action(method: MethodDescriptor, service: str) -> Action | None:
     )
 
 
+def domain_of(fd: FileDescriptor) -> str:
+    """`admin.jobs.v1` -> "jobs": the key of settings.addr(), the breaker and the snapshot owner."""
+    m = _PACKAGE.match(fd.package)
+    if not m:
+        raise CatalogueError(f"{fd.name}: package {fd.package!r} is not admin.<domain>.v<N>")
+    return m.group(1)
+
+
 def from_files(files: Iterable[FileDescriptor]) -> Mapping[str, Action]:
     table: dict[str, Action] = {}
     for fd in files:
-        m = _PACKAGE.match(fd.package)
-        if not m:
-            raise CatalogueError(f"{fd.name}: package {fd.package!r} is not admin.<domain>.v<N>")
+        domain = domain_of(fd)
         for svc in fd.services_by_name.values():
             for method in svc.methods:
-                act = _action(method, m.group(1))
+                act = _action(method, domain)
                 if act is None:
                     continue
                 if act.name in table:
@@ -120,5 +121,23 @@ def from_files(files: Iterable[FileDescriptor]) -> Mapping[str, Action]:
     return MappingProxyType(dict(sorted(table.items())))
 
 
-def load(modules: Iterable[str] = DOMAIN_MODULES) -> Mapping[str, Action]:
-    return from_files(importlib.import_module(m).DESCRIPTOR for m in modules)
+def domain_modules() -> list[str]:
+    """Every generated `admin.<domain>.v<N>.<name>_pb2` module under proto/: a new domain's proto is
+    found by walking the package, not by a list kept by hand."""
+    import admin
+
+    found = []
+    for info in pkgutil.walk_packages(admin.__path__, prefix="admin."):
+        parts = info.name.split(".")
+        if len(parts) == 4 and parts[3].endswith("_pb2") and _PACKAGE.match(".".join(parts[:3])):
+            found.append(info.name)
+    return sorted(found)
+
+
+def domain_files() -> list[FileDescriptor]:
+    return [importlib.import_module(m).DESCRIPTOR for m in domain_modules()]
+
+
+def load(modules: Iterable[str] | None = None) -> Mapping[str, Action]:
+    names = domain_modules() if modules is None else modules
+    return from_files(importlib.import_module(m).DESCRIPTOR for m in names)

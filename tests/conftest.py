@@ -28,6 +28,8 @@ from services.common.migrate import migrate_all
 from services.common.settings import PORTS, Settings, load
 
 ROOT = Path(__file__).resolve().parents[1]
+# The domain services that exist (services/<name>/servicer.py declares SERVICE): derived, not listed.
+SERVICES = sorted(p.parent.name for p in (ROOT / "services").glob("*/servicer.py"))
 PG_BASE = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
@@ -182,7 +184,7 @@ def start_service(name: str, settings: Settings, logs_dir: Path, **extra_env: st
 
 def start_worker(settings: Settings, logs_dir: Path, concurrency: int = 2, **extra_env: str) -> Component:
     """Start a real prefork Celery job worker and wait until it answers a ping."""
-    from services.jobs.celery_app import make_celery
+    from services.common.celery import make_celery
 
     comp = Component(
         "services.jobs.worker",
@@ -223,18 +225,41 @@ def start_gateway(settings: Settings, logs_dir: Path, **extra_env: str) -> tuple
     raise RuntimeError(f"gateway did not start:\n{comp.log()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
-def jobs_service(settings: Settings, logs_dir: Path) -> Iterator[Component]:
-    comp = start_service("jobs", settings, logs_dir)
-    yield comp
-    comp.stop()
+class Services:
+    """The session's domain services, started on first use and stopped at the end: a test of a
+    new service asks `services.up("workers")` and needs no fixture of its own."""
+
+    def __init__(self, settings: Settings, logs_dir: Path) -> None:
+        self.settings, self.logs_dir = settings, logs_dir
+        self.running: dict[str, Component] = {}
+
+    def up(self, *names: str) -> Component:
+        for name in names:
+            if name not in self.running:
+                self.running[name] = start_service(name, self.settings, self.logs_dir)
+        return self.running[names[-1]]
+
+    def stop_all(self) -> None:
+        for comp in reversed(list(self.running.values())):
+            comp.stop()
+        self.running.clear()
 
 
 @pytest.fixture(scope="session")
-def queue_service(settings: Settings, logs_dir: Path, jobs_service: Component) -> Iterator[Component]:
-    comp = start_service("queue", settings, logs_dir)
-    yield comp
-    comp.stop()
+def services(settings: Settings, logs_dir: Path) -> Iterator[Services]:
+    svc = Services(settings, logs_dir)
+    yield svc
+    svc.stop_all()
+
+
+@pytest.fixture(scope="session")
+def jobs_service(services: Services) -> Component:
+    return services.up("jobs")
+
+
+@pytest.fixture(scope="session")
+def queue_service(services: Services) -> Component:
+    return services.up("jobs", "queue")
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,14 @@
-"""The SSOT sections: ONE registry, section name -> async fetch function (SPEC §5).
+"""The SSOT sections (SPEC §5): section name -> async fetch function, derived from the protos.
 
-A fan-out calls every fetch in parallel, each under its own deadline. A fetch returns the section's
-JSON-ready value or raises; the cache decides what a failure means (stale copy or `degraded`).
-Sections whose service is not deployed yet return a clear marker instead of failing, so consoles
-can tell "not there" from "down". To add a section, add one entry to `SECTIONS`.
+A domain service declares the sections it serves with `option (admin.v1.snapshot)` on its proto
+service and answers them through `admin.v1.SnapshotService/GetSection` (the service kit serves it).
+The gateway walks the same descriptors as the catalogue, so a new service's section appears with no
+edit here. A section no deployed proto declares answers a clear marker instead of failing, so
+consoles can tell "not there" from "down".
+
+`dashboard` is composed: each fetched section's `dashboard` field is lifted into it, beside the
+gateway's own throughput. A fan-out calls every fetch in parallel, each under its own deadline; a
+fetch returns the section's JSON-ready value or raises, and the cache decides what a failure means.
 """
 
 from __future__ import annotations
@@ -11,19 +16,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
-from admin.queue.v1 import queue_pb2, queue_pb2_grpc
+from google.protobuf import symbol_database
 
+from admin.v1 import action_pb2, action_pb2_grpc
+from gateway.catalogue import domain_files, domain_of
 from gateway.protojson import Renderer
 from services.common import clients
 from services.common.settings import Settings
 
-RECENT_JOBS = 50
-# Same rendering as action responses, so a job looks alike in `job.get` and in the snapshot.
-_JOB = Renderer(jobs_pb2.Job.DESCRIPTOR)
-_QUEUE = Renderer(queue_pb2.Queue.DESCRIPTOR)
+# SPEC §5: the sections every snapshot carries, whether or not their service is deployed.
+NAMES = ("dashboard", "jobs", "queues", "workers", "managers", "analytics", "logs", "system", "config")
+DASHBOARD = "dashboard"
 
 
 @dataclass
@@ -41,62 +47,75 @@ class FetchContext:
             task = self._calls[key] = asyncio.ensure_future(make())
         return asyncio.shield(task)
 
-    def stub(self, service: str, stub_cls: type) -> Any:
-        return stub_cls(clients.channel(self.settings.addr(service)))
+
+@cache
+def _renderer(type_name: str) -> Renderer:
+    pool = symbol_database.Default().pool
+    return Renderer(pool.FindMessageTypeByName(type_name))
 
 
-async def _count_jobs(ctx: FetchContext) -> jobs_pb2.CountJobsResponse:
-    stub = ctx.stub("jobs", jobs_pb2_grpc.JobsServiceStub)
-    return await stub.CountJobs(jobs_pb2.CountJobsRequest(), timeout=ctx.deadline_s, metadata=clients.metadata())
+def owners() -> dict[str, str]:
+    """section -> the domain (settings.addr key) whose service declares it."""
+    found: dict[str, str] = {}
+    for fd in domain_files():
+        for svc in fd.services_by_name.values():
+            opts = svc.GetOptions()
+            if opts.HasExtension(action_pb2.snapshot):
+                for name in opts.Extensions[action_pb2.snapshot].sections:
+                    if name in found or name not in NAMES or name == DASHBOARD:
+                        raise ValueError(f"{svc.full_name}: section {name!r} is not a free SPEC §5 section")
+                    found[name] = domain_of(fd)
+    return found
 
 
-async def _list_queues(ctx: FetchContext) -> queue_pb2.ListQueuesResponse:
-    stub = ctx.stub("queue", queue_pb2_grpc.QueueServiceStub)
-    return await stub.ListQueues(queue_pb2.ListQueuesRequest(), timeout=ctx.deadline_s, metadata=clients.metadata())
-
-
-async def fetch_jobs(ctx: FetchContext) -> dict[str, Any]:
-    stub = ctx.stub("jobs", jobs_pb2_grpc.JobsServiceStub)
-    resp = await stub.ListJobs(
-        jobs_pb2.ListJobsRequest(page_size=RECENT_JOBS), timeout=ctx.deadline_s, metadata=clients.metadata()
+async def _get_section(ctx: FetchContext, domain: str, name: str) -> dict[str, Any]:
+    stub = action_pb2_grpc.SnapshotServiceStub(clients.channel(ctx.settings.addr(domain)))
+    resp = await stub.GetSection(
+        action_pb2.GetSectionRequest(section=name), timeout=ctx.deadline_s, metadata=clients.metadata()
     )
-    return {"recent": [_JOB.render(j) for j in resp.jobs]}
+    msg = resp.section
+    type_name = msg.TypeName()
+    value = symbol_database.Default().GetSymbol(type_name)()
+    msg.Unpack(value)
+    return _renderer(type_name).render(value)
 
 
-async def fetch_queues(ctx: FetchContext) -> dict[str, Any]:
-    resp = await ctx.once("ListQueues", lambda: _list_queues(ctx))
-    return {"items": [_QUEUE.render(q) for q in resp.queues]}
-
-
-async def fetch_dashboard(ctx: FetchContext) -> dict[str, Any]:
-    counts, queues = await asyncio.gather(
-        ctx.once("CountJobs", lambda: _count_jobs(ctx)), ctx.once("ListQueues", lambda: _list_queues(ctx))
-    )
-    return {
-        "jobs_by_status": {k: int(v) for k, v in sorted(counts.by_status.items())},
-        "queue_depths": {q.queue_name: int(q.depth) for q in queues.queues},
-        "queues_paused": sorted(q.queue_name for q in queues.queues if q.paused),
-        # No workers service yet, so nobody reports agents; 0 rather than a guess.
-        "workers_online": 0,
-        "throughput": ctx.throughput(),
-    }
-
-
-def not_deployed(reason: str) -> Callable[[FetchContext], Awaitable[dict[str, Any]]]:
+def owned(domain: str, name: str) -> Callable[[FetchContext], Awaitable[dict[str, Any]]]:
     async def fetch(ctx: FetchContext) -> dict[str, Any]:
-        return {"available": False, "reason": reason}
+        full = await ctx.once(name, lambda: _get_section(ctx, domain, name))
+        return {k: v for k, v in full.items() if k != DASHBOARD}
 
     return fetch
 
 
-SECTIONS: dict[str, Callable[[FetchContext], Awaitable[Any]]] = {
-    "dashboard": fetch_dashboard,
-    "jobs": fetch_jobs,
-    "queues": fetch_queues,
-    "workers": not_deployed("workers service not deployed yet"),
-    "managers": not_deployed("workers service not deployed yet"),
-    "analytics": not_deployed("analytics RPCs of the jobs service not deployed yet"),
-    "logs": not_deployed("logs service not deployed yet"),
-    "system": not_deployed("system service not deployed yet"),
-    "config": not_deployed("config service not deployed yet"),
-}
+def dashboard(contributors: dict[str, str]) -> Callable[[FetchContext], Awaitable[dict[str, Any]]]:
+    async def fetch(ctx: FetchContext) -> dict[str, Any]:
+        parts = await asyncio.gather(
+            *(ctx.once(name, lambda d=domain, n=name: _get_section(ctx, d, n)) for name, domain in contributors.items())
+        )
+        # Until a workers service reports agents, nobody does: 0 rather than a guess.
+        out: dict[str, Any] = {"workers_online": 0}
+        for part in parts:
+            out.update(part.get(DASHBOARD) or {})
+        out["throughput"] = ctx.throughput()
+        return out
+
+    return fetch
+
+
+def not_deployed(name: str) -> Callable[[FetchContext], Awaitable[dict[str, Any]]]:
+    async def fetch(ctx: FetchContext) -> dict[str, Any]:
+        return {"available": False, "reason": f"no deployed service serves the {name} section yet"}
+
+    return fetch
+
+
+def build() -> dict[str, Callable[[FetchContext], Awaitable[Any]]]:
+    own = owners()
+    table: dict[str, Callable[[FetchContext], Awaitable[Any]]] = {DASHBOARD: dashboard(own)}
+    for name in NAMES[1:]:
+        table[name] = owned(own[name], name) if name in own else not_deployed(name)
+    return table
+
+
+SECTIONS = build()

@@ -1,11 +1,16 @@
-"""gRPC clients between components: one shared aio channel per address, and the metadata that
-carries the current call context (trace, actor, roles) to the callee."""
+"""gRPC clients between components: one shared aio channel per address, the metadata that carries
+the current call context (trace, actor, roles) to the callee, and `call`, the one way a service
+calls a sibling and turns its failure into a DomainError."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import grpc
 
 from services.common import context
+from services.common.errors import from_rpc_error
 
 _channels: dict[str, grpc.aio.Channel] = {}
 
@@ -14,6 +19,8 @@ CHANNEL_OPTIONS = [
     ("grpc.enable_retries", 0),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
 ]
+
+R = TypeVar("R")
 
 
 def channel(addr: str) -> grpc.aio.Channel:
@@ -26,6 +33,17 @@ def channel(addr: str) -> grpc.aio.Channel:
 
 def metadata() -> tuple[tuple[str, str], ...]:
     return context.to_metadata(context.current())
+
+
+async def call(
+    method: Callable[..., Awaitable[R]], request: Any, *, sibling: str, timeout_s: float
+) -> R:
+    """Call `method` (a stub's bound RPC) on behalf of the current caller (trace and actor travel);
+    a failure becomes the DomainError that relays it (errors.from_rpc_error)."""
+    try:
+        return await method(request, metadata=metadata(), timeout=timeout_s)
+    except grpc.aio.AioRpcError as exc:
+        raise from_rpc_error(exc, sibling=sibling) from None
 
 
 async def close_all() -> None:

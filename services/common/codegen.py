@@ -21,9 +21,10 @@ def proto_files(root: Path = PROTO_ROOT) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*.proto"))
 
 
-def generate(out: Path = PROTO_ROOT, root: Path = PROTO_ROOT) -> None:
+def generate(out: Path = PROTO_ROOT, root: Path = PROTO_ROOT, only: list[str] | None = None) -> None:
+    """Every proto under `root` into `out`; `only` (paths relative to `root`) limits it to those."""
     well_known = Path(grpc_tools.__file__).parent / "_proto"
-    files = proto_files(root)
+    files = only or proto_files(root)
     args = [
         "protoc",
         f"-I{root}",
@@ -44,5 +45,7 @@ def generate(out: Path = PROTO_ROOT, root: Path = PROTO_ROOT) -> None:
 
 
 if __name__ == "__main__":
-    generate(Path(sys.argv[1]) if len(sys.argv) > 1 else PROTO_ROOT)
-    print(f"generated {len(proto_files())} proto files into {os.path.relpath(PROTO_ROOT)}")
+    # `python -m services.common.codegen [admin/x/v1/x.proto …]`: all protos, or just those named.
+    named = [str(Path(a).resolve().relative_to(PROTO_ROOT)) if Path(a).exists() else a for a in sys.argv[1:]]
+    generate(PROTO_ROOT, only=named or None)
+    print(f"generated {len(named or proto_files())} proto files into {os.path.relpath(PROTO_ROOT)}")

@@ -53,3 +53,31 @@ class AlreadyExists(DomainError):
 class Unavailable(DomainError):
     code = grpc.StatusCode.UNAVAILABLE
     reason = "UNAVAILABLE"
+
+
+class DeadlineExceeded(DomainError):
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+    reason = "DEADLINE_EXCEEDED"
+
+
+_BY_CODE: dict[grpc.StatusCode, type[DomainError]] = {
+    cls.code: cls
+    for cls in (InvalidArgument, NotFound, FailedPrecondition, AlreadyExists, Unavailable, DeadlineExceeded)
+}
+# A sibling that could not be reached (or did not answer in time) is this service's UNAVAILABLE:
+# the caller may retry; anything else is the sibling's own verdict, relayed with its code.
+_UNREACHABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
+
+
+def from_rpc_error(exc: grpc.RpcError, *, sibling: str) -> DomainError:
+    """The DomainError that relays a sibling service's failed call (clients.call uses it)."""
+    code = exc.code()  # type: ignore[attr-defined]
+    details = exc.details() or code.name  # type: ignore[attr-defined]
+    md = dict(exc.trailing_metadata() or ())  # type: ignore[attr-defined]
+    if code in _UNREACHABLE:
+        return Unavailable(f"{sibling} service unavailable: {details}", reason=f"{sibling.upper()}_UNAVAILABLE")
+    cls = _BY_CODE.get(code)
+    err = (cls or DomainError)(details, reason=md.get(REASON_KEY) or None, field=md.get(FIELD_KEY, ""))
+    if cls is None:
+        err.code = code  # relay the sibling's own verdict unchanged
+    return err

@@ -6,20 +6,15 @@ stream entry back into the envelope clients receive (with `id` = the stream id).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Mapping
 
 import orjson
 
+from services.common.times import iso_any
+
 STREAM = "switchboard:events"
 STREAM_MAXLEN = 100_000
 FIELDS = ("event_id", "type", "source", "ts", "trace_id", "actor", "data")
-
-
-def _iso(ts: Any) -> str:
-    if isinstance(ts, datetime):
-        return ts.isoformat().replace("+00:00", "Z")
-    return str(ts)
 
 
 def encode(row: Mapping[str, Any]) -> dict[str, str]:
@@ -27,7 +22,7 @@ def encode(row: Mapping[str, Any]) -> dict[str, str]:
         "event_id": str(row["event_id"]),
         "type": row["type"],
         "source": row["source"],
-        "ts": _iso(row["ts"]),
+        "ts": iso_any(row["ts"]),
         "trace_id": row["trace_id"],
         "actor": row["actor"],
         "data": orjson.dumps(row["data"]).decode(),

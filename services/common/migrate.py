@@ -18,19 +18,23 @@ from services.common.db import ensure_database, sync_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# schema -> folder holding env.py and versions/. A new owner adds one line here.
-OWNERS: dict[str, Path] = {
-    "jobs": ROOT / "services" / "jobs" / "migrations",
-    "queue": ROOT / "services" / "queue" / "migrations",
-    "audit": ROOT / "gateway" / "migrations",
-}
+# The one owner that is not a domain service: the gateway keeps the audit log in schema `audit`.
+GATEWAY_OWNER = ("audit", ROOT / "gateway" / "migrations")
+
+
+def owners() -> dict[str, Path]:
+    """schema -> folder holding env.py and versions/, derived from the tree: every
+    `services/<name>/migrations/` migrates schema `<name>`, plus the gateway's audit schema."""
+    found = {p.parent.name: p for p in sorted((ROOT / "services").glob("*/migrations")) if (p / "env.py").exists()}
+    found[GATEWAY_OWNER[0]] = GATEWAY_OWNER[1]
+    return found
 
 _LOCK_ID = 0x5B0A2D  # pg_advisory_lock key for "switchboard migrate"
 
 
 def alembic_config(database_url: str, schema: str) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(OWNERS[schema]))
+    cfg.set_main_option("script_location", str(owners()[schema]))
     cfg.attributes["database_url"] = database_url
     cfg.attributes["schema"] = schema
     return cfg
@@ -44,9 +48,7 @@ def migrate_all(database_url: str, *, schemas: list[str] | None = None) -> list[
         with engine.connect() as lock_conn:
             lock_conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_ID})
             try:
-                for schema in schemas or list(OWNERS):
-                    if not (OWNERS[schema] / "env.py").exists():
-                        continue
+                for schema in schemas or list(owners()):
                     command.upgrade(alembic_config(database_url, schema), "head")
                     done.append(schema)
             finally:

@@ -10,34 +10,46 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
-import grpc
-from celery import Celery
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.engine import Row
 
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
-from services.common import clients, context
-from services.common.errors import InvalidArgument, NotFound, Unavailable
-from services.common.settings import Settings
+from services.common import context
+from services.common.celery import RUN_JOB_TASK
+from services.common.errors import DomainError, NotFound, Unavailable
+from services.common.kit import Runtime
 from services.jobs import service
-from services.jobs.celery_app import RUN_JOB_TASK
 from services.jobs.models import RUNNING, Job
 from services.jobs.revoker import Revoker
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
 class JobFlows:
-    settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
-    celery: Celery
-    revoker: Revoker = field(init=False)
-
-    def __post_init__(self) -> None:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.sessions = rt.sessions
+        self.reads = rt.read_engine  # queries: autocommit connections (db.read_engine)
+        self.celery = rt.celery
         self.revoker = Revoker(self.celery)
+        rt.on_close(self.revoker.close)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    async def get(self, *, job_id: str) -> Row:
+        async with self.reads.connect() as conn:
+            return await service.find_job(conn, job_id=job_id)
+
+    async def list(self, **filters: Any) -> tuple[list[Row], str]:
+        async with self.reads.connect() as conn:
+            return await service.list_jobs(conn, **filters)
+
+    async def count(self, *, queue: str) -> dict[str, int]:
+        async with self.reads.connect() as conn:
+            return await service.count_jobs(conn, queue=queue)
+
+    # --- commands ----------------------------------------------------------------------------
 
     async def submit(self, *, task: str, kwargs: dict[str, Any], queue: str, priority: int) -> Job:
         submission = service.validate_submission(task=task, kwargs=kwargs, queue=queue, priority=priority)
@@ -85,19 +97,17 @@ class JobFlows:
 
     async def require_queue(self, queue: str) -> None:
         """NOT_FOUND unless the queue service knows `queue` (it owns queue definitions)."""
-        stub = queue_pb2_grpc.QueueServiceStub(clients.channel(self.settings.addr("queue")))
         try:
-            await stub.GetQueue(
-                queue_pb2.GetQueueRequest(queue_name=queue),
-                metadata=clients.metadata(),
-                timeout=self.settings.rpc_timeout_ms / 1000,
+            await self.rt.call(
+                "queue", queue_pb2_grpc.QueueServiceStub, "GetQueue", queue_pb2.GetQueueRequest(queue_name=queue)
             )
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.NOT_FOUND:
-                raise NotFound(f"queue {queue!r} not found", field="queue") from None
-            if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
-                raise InvalidArgument(exc.details() or f"queue {queue!r} is invalid", field="queue") from None
-            raise Unavailable(f"cannot check queue {queue!r}: queue service {exc.code().name}") from None
+        except NotFound:
+            raise NotFound(f"queue {queue!r} not found", field="queue") from None
+        except DomainError as err:
+            # The queue's field is ours too: the caller named it as `queue`.
+            if err.field:
+                err.field = "queue"
+            raise
 
     async def enqueue(self, job: Job) -> None:
         ctx = context.current()

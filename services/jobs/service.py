@@ -6,8 +6,6 @@ talk to Celery or other services (that is `flows.py`, after the commit).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,10 +15,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from services.common.paging import decode_page_token, encode_page_token
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.common.outbox import Outbox, event_row
 from services.jobs.models import CANCELLED, FAILED, PENDING, RUNNING, STATUSES, Job, outbox
-from services.jobs.tasks import validate_kwargs
+from services.jobs.samples import validate_kwargs
 
 SOURCE = "jobs"
 OUTBOX = Outbox(outbox, SOURCE)
@@ -111,23 +110,6 @@ async def find_job(conn: AsyncConnection, *, job_id: str) -> Row:
     if row is None:
         raise NotFound(f"job {job_id} not found", field="job_id")
     return row
-
-
-def encode_page_token(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"v1:{seq}".encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        version, seq = raw.split(":", 1)
-        if version != "v1" or not seq.isdigit():
-            raise ValueError(raw)
-        return int(seq)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise InvalidArgument(
-            "page_token is malformed; pass next_page_token as returned", field="page_token"
-        ) from None
 
 
 async def list_jobs(

@@ -6,26 +6,23 @@ domain functions directly. No SQL and no Redis here.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import grpc
 from google.protobuf import json_format, struct_pb2
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
-from services.jobs import service
+from services.common.kit import Service
+from services.common.times import iso as _iso
 from services.jobs.flows import JobFlows
-from services.jobs.models import STATUSES, Job
+from services.jobs.models import STATUSES, Job, outbox
+
+RECENT_JOBS = 50  # jobs in the SSOT's `jobs` section
 
 # proto enum value <-> the contract's lowercase words
 STATUS_TO_PROTO = {s: jobs_pb2.JobStatus.Value(f"JOB_STATUS_{s.upper()}") for s in STATUSES}
 PROTO_TO_STATUS = {v: k for k, v in STATUS_TO_PROTO.items()}
-
-
-def _iso(ts: datetime | None) -> str:
-    return ts.isoformat().replace("+00:00", "Z") if ts else ""
 
 
 def job_to_proto(job: Job | Row) -> jobs_pb2.Job:
@@ -59,9 +56,8 @@ def _kwargs(request_kwargs: struct_pb2.Struct) -> dict[str, Any]:
 
 
 class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
-    def __init__(self, flows: JobFlows, reads: AsyncEngine) -> None:
+    def __init__(self, flows: JobFlows) -> None:
         self.flows = flows
-        self.reads = reads  # queries only (db.read_engine: autocommit); changes go through the flows
 
     async def SubmitJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.SubmitJobResponse:
         job = await self.flows.submit(
@@ -70,21 +66,18 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         return jobs_pb2.SubmitJobResponse(job=job_to_proto(job))
 
     async def GetJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.GetJobResponse:
-        async with self.reads.connect() as conn:
-            job = await service.find_job(conn, job_id=request.job_id)
+        job = await self.flows.get(job_id=request.job_id)
         return jobs_pb2.GetJobResponse(job=job_to_proto(job))
 
     async def ListJobs(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.ListJobsResponse:
-        async with self.reads.connect() as conn:
-            jobs, token = await service.list_jobs(
-                conn,
-                # 0 means any status; an undefined enum number is passed on to be refused.
-                status=PROTO_TO_STATUS.get(request.status, str(request.status) if request.status else ""),
-                queue=request.queue,
-                task=request.task,
-                page_size=request.page_size,
-                page_token=request.page_token,
-            )
+        jobs, token = await self.flows.list(
+            # 0 means any status; an undefined enum number is passed on to be refused.
+            status=PROTO_TO_STATUS.get(request.status, str(request.status) if request.status else ""),
+            queue=request.queue,
+            task=request.task,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
         return jobs_pb2.ListJobsResponse(jobs=[job_to_proto(j) for j in jobs], next_page_token=token)
 
     async def CancelJob(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.CancelJobResponse:
@@ -106,6 +99,24 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         return jobs_pb2.CancelQueuedJobsResponse(cancelled=n)
 
     async def CountJobs(self, request, context: grpc.aio.ServicerContext) -> jobs_pb2.CountJobsResponse:
-        async with self.reads.connect() as conn:
-            counts = await service.count_jobs(conn, queue=request.queue)
+        counts = await self.flows.count(queue=request.queue)
         return jobs_pb2.CountJobsResponse(by_status=counts)
+
+    # --- SSOT section (admin.v1.snapshot) -------------------------------------------------------
+
+    async def section_jobs(self) -> jobs_pb2.JobsSection:
+        jobs, _ = await self.flows.list(page_size=RECENT_JOBS)
+        counts = await self.flows.count(queue="")
+        return jobs_pb2.JobsSection(
+            recent=[job_to_proto(j) for j in jobs],
+            dashboard=jobs_pb2.JobsDashboard(jobs_by_status=counts),
+        )
+
+
+SERVICE = Service(
+    name="jobs",
+    grpc_service=jobs_pb2.DESCRIPTOR.services_by_name["JobsService"],
+    add_servicer=jobs_pb2_grpc.add_JobsServiceServicer_to_server,
+    make_servicer=lambda rt: JobsServicer(JobFlows(rt)),
+    outbox=outbox,
+)

@@ -1,7 +1,5 @@
-"""The sample job types and the one Celery task that runs them all (`switchboard.run_job`).
-
-`validate_kwargs` is what the jobs service checks at submit time, so a bad job is refused with
-INVALID_ARGUMENT instead of failing later on a worker. `register(app, settings)` adds the task
+"""The one Celery task that runs every job type (`switchboard.run_job`); the types themselves are
+in services/jobs/samples.py. `register(app, settings)` adds the task
 wrapper to a Celery app; only the job worker calls it. The wrapper owns the job's lifecycle on
 the worker side: pending → running (skipped if the job was cancelled meanwhile), then succeeded or
 failed — each step one transaction with its outbox event, and the final step conditional on the
@@ -10,12 +8,9 @@ job still running so that a cancel always wins.
 
 from __future__ import annotations
 
-import hashlib
-import math
+import logging
 import os
-import time
 import traceback as tb
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,112 +21,16 @@ from sqlalchemy.orm import Session
 
 from services.common import context
 from services.common.db import sync_engine
-from services.common.errors import InvalidArgument
 from services.common.outbox import Outbox
 from services.common.settings import Settings
-from services.jobs.celery_app import RUN_JOB_TASK
+from services.common.celery import RUN_JOB_TASK
 from services.jobs.models import FAILED, PENDING, RUNNING, SUCCEEDED, Job, outbox
+from services.jobs.samples import SAMPLES
+
+log = logging.getLogger("services.jobs.tasks")
 
 SOURCE = "jobs"
 OUTBOX = Outbox(outbox, SOURCE)
-
-
-# --- sample job types ------------------------------------------------------------------------
-
-
-class JobFailed(Exception):
-    """What the `fail` sample raises: the message is the job's error."""
-
-
-def sleep(*, seconds: float) -> dict[str, Any]:
-    time.sleep(seconds)
-    return {"slept": seconds}
-
-
-def echo(*, message: str) -> dict[str, Any]:
-    return {"message": message}
-
-
-def fail(*, message: str) -> None:
-    raise JobFailed(message)
-
-
-def report(*, rows: int) -> dict[str, Any]:
-    """CPU-bound: statistics over a deterministic pseudo-random series of `rows` values."""
-    x, total, sq, lo, hi = 12345, 0.0, 0.0, math.inf, -math.inf
-    digest = hashlib.sha256()
-    for _ in range(rows):
-        x = (1103515245 * x + 12345) % 2**31  # an LCG, so the report is reproducible
-        v = x / 2**31 * 100
-        total += v
-        sq += v * v
-        lo, hi = min(lo, v), max(hi, v)
-        digest.update(x.to_bytes(4, "little"))
-    mean = total / rows
-    return {
-        "rows": rows,
-        "mean": round(mean, 6),
-        "stddev": round(math.sqrt(max(sq / rows - mean * mean, 0.0)), 6),
-        "min": round(lo, 6),
-        "max": round(hi, 6),
-        "digest": digest.hexdigest()[:16],
-    }
-
-
-# --- kwargs validation -----------------------------------------------------------------------
-
-
-def _number(name: str, value: Any, lo: float, hi: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidArgument(f"kwargs.{name} must be a number", field=f"kwargs.{name}")
-    if not lo <= value <= hi:
-        raise InvalidArgument(f"kwargs.{name} must be between {lo:g} and {hi:g}", field=f"kwargs.{name}")
-    return value
-
-
-def _integer(name: str, value: Any, lo: int, hi: int) -> int:
-    # Struct carries every number as a double: 5.0 is the integer 5, 5.5 is not.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
-        raise InvalidArgument(f"kwargs.{name} must be an integer", field=f"kwargs.{name}")
-    if not lo <= value <= hi:
-        raise InvalidArgument(f"kwargs.{name} must be between {lo} and {hi}", field=f"kwargs.{name}")
-    return int(value)
-
-
-def _string(name: str, value: Any, max_len: int = 10_000) -> str:
-    if not isinstance(value, str):
-        raise InvalidArgument(f"kwargs.{name} must be a string", field=f"kwargs.{name}")
-    if len(value) > max_len:
-        raise InvalidArgument(f"kwargs.{name} must be at most {max_len} characters", field=f"kwargs.{name}")
-    return value
-
-
-# task name -> (function, {kwarg: validator})
-SAMPLES: dict[str, tuple[Callable[..., Any], dict[str, Callable[[str, Any], Any]]]] = {
-    "sleep": (sleep, {"seconds": lambda n, v: _number(n, v, 0, 3600)}),
-    "echo": (echo, {"message": _string}),
-    "fail": (fail, {"message": _string}),
-    "report": (report, {"rows": lambda n, v: _integer(n, v, 1, 1_000_000)}),
-}
-
-
-def validate_kwargs(task: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The kwargs normalised for `task`, or InvalidArgument naming the field at fault."""
-    if task not in SAMPLES:
-        known = ", ".join(sorted(SAMPLES))
-        raise InvalidArgument(f"unknown task {task!r}; known tasks: {known}", field="task")
-    _, spec = SAMPLES[task]
-    for name in kwargs:
-        if name not in spec:
-            raise InvalidArgument(
-                f"kwargs.{name} is not an argument of task {task!r}", field=f"kwargs.{name}"
-            )
-    out = {}
-    for name, check in spec.items():
-        if name not in kwargs:
-            raise InvalidArgument(f"kwargs.{name} is required for task {task!r}", field=f"kwargs.{name}")
-        out[name] = check(name, kwargs[name])
-    return out
 
 
 # --- the wrapper's state transitions (sync: they run in the worker's child processes) ---------
@@ -212,24 +111,31 @@ def register(app: Celery, settings: Settings) -> Task:
     @app.task(name=RUN_JOB_TASK, bind=True, ignore_result=True)
     def run_job(self: Task, job_id: str, task: str = "", kwargs: dict[str, Any] | None = None) -> None:
         token = context.set_current(_context_from(self.request))
+        job_token = context.set_job_id(job_id)  # every record of this attempt carries the job id
         try:
             engine = _engine_for(settings)
             with Session(engine, expire_on_commit=False) as session, session.begin():
                 job = start_job(session, job_id=job_id, worker=self.request.hostname or "", pid=os.getpid())
             if job is None:
                 return  # cancelled (or unknown) before a worker got to it
+            log.info("job attempt started", extra={"task": job.task, "attempt": job.attempts})
             # The row, not the message, says what to run: it is what the service validated.
             fn, _ = SAMPLES[job.task]
             try:
                 result = fn(**job.kwargs)
             except Exception as exc:  # noqa: BLE001 - any task error is the job's failure
                 message = str(exc) or type(exc).__name__
+                trace = tb.format_exc()
                 with Session(engine, expire_on_commit=False) as session, session.begin():
-                    finish_job(session, job_id=job_id, queue=job.queue, error=message, trace=tb.format_exc())
+                    changed = finish_job(session, job_id=job_id, queue=job.queue, error=message, trace=trace)
+                log.error("job attempt failed: %s", message, extra={"task": job.task, "traceback": trace})
+                log.info("job attempt ended", extra={"task": job.task, "outcome": "failed" if changed else "cancelled"})
                 return
             with Session(engine, expire_on_commit=False) as session, session.begin():
-                finish_job(session, job_id=job_id, queue=job.queue, result=result)
+                changed = finish_job(session, job_id=job_id, queue=job.queue, result=result)
+            log.info("job attempt ended", extra={"task": job.task, "outcome": "succeeded" if changed else "cancelled"})
         finally:
+            context.reset_job_id(job_token)
             context.reset(token)
 
     return run_job

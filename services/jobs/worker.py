@@ -51,11 +51,11 @@ def active_queues(settings: Settings, *, wait_s: float = 10.0) -> list[str]:
 
 
 def main() -> None:
-    settings = boot("worker")
+    settings = boot("job-worker")
     n = settings.worker_concurrency
 
     from services.jobs import tasks
-    from services.jobs.celery_app import make_celery
+    from services.common.celery import make_celery
 
     queues = active_queues(settings)
     app = make_celery(settings)

@@ -1,26 +1,6 @@
-"""`python -m services.queue`: check the backing systems, then serve gRPC on QUEUE_PORT until
-SIGTERM (then drain)."""
+"""`python -m services.queue`: the queue gRPC service (SPEC §2)."""
 
-from __future__ import annotations
-
-import asyncio
-
-from services.common.server import serve
-from services.common.startup import boot
-from services.queue.server import build
-
-
-def main() -> None:
-    settings = boot("queue")
-
-    async def run() -> None:
-        qs = build(settings)
-        await serve(
-            qs.built, name="queue", drain_s=settings.drain_s, background=qs.background, on_stop=qs.on_stop
-        )
-
-    asyncio.run(run())
-
+from services.common.kit import main
 
 if __name__ == "__main__":
-    main()
+    main("queue")

@@ -10,7 +10,7 @@ from typing import Any
 
 from celery import Celery
 
-from services.jobs.celery_app import broker_keys
+from services.common.celery import broker_keys
 
 log = logging.getLogger(__name__)
 

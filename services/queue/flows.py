@@ -6,21 +6,13 @@ The jobs service is asked over gRPC (its schema is not ours) for `queue.clear`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import grpc
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
-from services.common import clients
-from services.common.errors import DomainError, Unavailable
+from services.common.kit import Runtime
 from services.queue import broker, service
 from services.queue.broker import ConsumerControl
 from services.queue.models import QueueRow
-
-_UNREACHABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +28,13 @@ class Cleared:
     dry_run: bool
 
 
-@dataclass
 class QueueFlows:
-    sessions: async_sessionmaker[AsyncSession]
-    reads: async_sessionmaker[AsyncSession]  # queries only (db.read_sessionmaker)
-    redis: Any
-    consumers: ConsumerControl
-    jobs: Callable[[], jobs_pb2_grpc.JobsServiceStub]
-    rpc_timeout_s: float
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.sessions = rt.sessions
+        self.reads = rt.reads  # queries only (db.read_sessionmaker)
+        self.redis = rt.redis
+        self.consumers = ConsumerControl(rt.celery)
 
     async def list(self) -> list[QueueView]:
         async with self.reads() as session:
@@ -98,21 +89,10 @@ class QueueFlows:
 
     async def _cancel_pending(self, queue_name: str, *, dry_run: bool) -> int:
         """JobsService.CancelQueuedJobs on behalf of the current caller (trace and actor travel)."""
-        try:
-            resp = await self.jobs().CancelQueuedJobs(
-                jobs_pb2.CancelQueuedJobsRequest(queue=queue_name, dry_run=dry_run),
-                metadata=clients.metadata(),
-                timeout=self.rpc_timeout_s,
-            )
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() in _UNREACHABLE:
-                raise Unavailable(
-                    f"jobs service unavailable: {exc.details() or exc.code().name}",
-                    reason="JOBS_UNAVAILABLE",
-                ) from None
-            err = DomainError(f"jobs service: {exc.details()}", reason="JOBS_ERROR")
-            err.code = exc.code()  # relay the jobs service's own verdict unchanged
-            raise err from None
+        resp = await self.rt.call(
+            "jobs", jobs_pb2_grpc.JobsServiceStub, "CancelQueuedJobs",
+            jobs_pb2.CancelQueuedJobsRequest(queue=queue_name, dry_run=dry_run),
+        )
         return int(resp.cancelled)
 
     async def _view(self, row: QueueRow) -> QueueView:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import grpc
 
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
+from services.common.kit import Service
+from services.common.times import iso as _iso
 from services.queue.flows import QueueFlows, QueueView
-
-
-def _iso(ts: datetime | None) -> str:
-    return ts.isoformat().replace("+00:00", "Z") if ts else ""
+from services.queue.models import outbox
 
 
 def to_proto(view: QueueView) -> queue_pb2.Queue:
@@ -51,3 +48,24 @@ class QueueServicer(queue_pb2_grpc.QueueServiceServicer):
     async def ClearQueue(self, request: queue_pb2.ClearQueueRequest, context: grpc.aio.ServicerContext):
         done = await self.flows.clear(queue_name=request.queue_name, dry_run=request.dry_run)
         return queue_pb2.ClearQueueResponse(cleared=done.cleared, purged=done.purged, dry_run=done.dry_run)
+
+    # --- SSOT section (admin.v1.snapshot) -------------------------------------------------------
+
+    async def section_queues(self) -> queue_pb2.QueuesSection:
+        views = await self.flows.list()
+        return queue_pb2.QueuesSection(
+            items=[to_proto(v) for v in views],
+            dashboard=queue_pb2.QueuesDashboard(
+                queue_depths={v.row.queue_name: v.depth for v in views},
+                queues_paused=sorted(v.row.queue_name for v in views if v.row.paused),
+            ),
+        )
+
+
+SERVICE = Service(
+    name="queue",
+    grpc_service=queue_pb2.DESCRIPTOR.services_by_name["QueueService"],
+    add_servicer=queue_pb2_grpc.add_QueueServiceServicer_to_server,
+    make_servicer=lambda rt: QueueServicer(QueueFlows(rt)),
+    outbox=outbox,
+)

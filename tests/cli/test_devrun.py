@@ -1,4 +1,4 @@
-"""`make run` (services.common.devrun) for real: the supervisor as a subprocess on free ports brings
+"""`make run` (tools.devrun) for real: the supervisor as a subprocess on free ports brings
 every existing component to SERVING, prints the console URL and a working dev token, and leaves no
 process behind after SIGTERM; it explains a missing PostgreSQL; and it starts private PostgreSQL and
 Redis servers from the installed binaries when none answers."""
@@ -25,7 +25,7 @@ import pytest
 import redis as redis_sync
 
 from gateway.auth import verify_token
-from services.common import devrun
+from tools import devrun
 from services.common.db import drop_database, libpq_url
 from services.common.settings import PORTS, Settings, load
 from tests.conftest import (
@@ -170,7 +170,7 @@ def test_devrun_starts_every_component_and_sigterm_stops_them_all(
     # The flows below send more than ten high-risk commands within a minute.
     env["SWITCHBOARD_RATE_LIMIT_HIGH_RISK_PER_MIN"] = "100"
     run_settings = load(env=env)
-    proc = subprocess.Popen([sys.executable, "-m", "services.common.devrun"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "tools.devrun"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = Output(proc)
     try:
@@ -216,7 +216,7 @@ def test_devrun_explains_a_missing_postgresql_and_exits_nonzero(settings: Settin
     env = env_for(settings, DATABASE_URL=closed, SWITCHBOARD_PG_BIN=str(empty_bin),
                   PATH=f"{empty_bin}:/usr/bin:/bin")
     started = time.monotonic()
-    out = subprocess.run([sys.executable, "-m", "services.common.devrun"], cwd=ROOT, env=env,
+    out = subprocess.run([sys.executable, "-m", "tools.devrun"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=60, check=False)
     assert out.returncode == 2
     assert f"PostgreSQL not reachable at {closed}" in out.stdout

@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import any_pb2 as google_dot_protobuf_dot_any__pb2
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61\x64min/v1/action.proto\x12\x08\x61\x64min.v1\x1a google/protobuf/descriptor.proto\"\xce\x01\n\rActionOptions\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\npermission\x18\x02 \x01(\t\x12\x1c\n\x04risk\x18\x03 \x01(\x0e\x32\x0e.admin.v1.Risk\x12\x1c\n\x04kind\x18\x04 \x01(\x0e\x32\x0e.admin.v1.Kind\x12\x0c\n\x04view\x18\x05 \x01(\t\x12\x0f\n\x07summary\x18\x06 \x01(\t\x12\x1a\n\x12rate_limit_per_min\x18\x07 \x01(\r\x12\x12\n\ntimeout_ms\x18\x08 \x01(\r\x12\x10\n\x08min_role\x18\t \x01(\t*L\n\x04Risk\x12\x14\n\x10RISK_UNSPECIFIED\x10\x00\x12\x0c\n\x08RISK_LOW\x10\x01\x12\r\n\tRISK_HIGH\x10\x02\x12\x11\n\rRISK_CRITICAL\x10\x03*>\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0e\n\nKIND_QUERY\x10\x01\x12\x10\n\x0cKIND_COMMAND\x10\x02:I\n\x06\x61\x63tion\x12\x1e.google.protobuf.MethodOptions\x18\xd1\x86\x03 \x01(\x0b\x32\x17.admin.v1.ActionOptionsB\x03\x90\x01\x00\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61\x64min/v1/action.proto\x12\x08\x61\x64min.v1\x1a\x19google/protobuf/any.proto\x1a google/protobuf/descriptor.proto\"\xce\x01\n\rActionOptions\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\npermission\x18\x02 \x01(\t\x12\x1c\n\x04risk\x18\x03 \x01(\x0e\x32\x0e.admin.v1.Risk\x12\x1c\n\x04kind\x18\x04 \x01(\x0e\x32\x0e.admin.v1.Kind\x12\x0c\n\x04view\x18\x05 \x01(\t\x12\x0f\n\x07summary\x18\x06 \x01(\t\x12\x1a\n\x12rate_limit_per_min\x18\x07 \x01(\r\x12\x12\n\ntimeout_ms\x18\x08 \x01(\r\x12\x10\n\x08min_role\x18\t \x01(\t\"#\n\x0fSnapshotOptions\x12\x10\n\x08sections\x18\x01 \x03(\t\"$\n\x11GetSectionRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\";\n\x12GetSectionResponse\x12%\n\x07section\x18\x01 \x01(\x0b\x32\x14.google.protobuf.Any*L\n\x04Risk\x12\x14\n\x10RISK_UNSPECIFIED\x10\x00\x12\x0c\n\x08RISK_LOW\x10\x01\x12\r\n\tRISK_HIGH\x10\x02\x12\x11\n\rRISK_CRITICAL\x10\x03*>\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0e\n\nKIND_QUERY\x10\x01\x12\x10\n\x0cKIND_COMMAND\x10\x02\x32Z\n\x0fSnapshotService\x12G\n\nGetSection\x12\x1b.admin.v1.GetSectionRequest\x1a\x1c.admin.v1.GetSectionResponse:I\n\x06\x61\x63tion\x12\x1e.google.protobuf.MethodOptions\x18\xd1\x86\x03 \x01(\x0b\x32\x17.admin.v1.ActionOptions:N\n\x08snapshot\x12\x1f.google.protobuf.ServiceOptions\x18\xd2\x86\x03 \x01(\x0b\x32\x19.admin.v1.SnapshotOptionsB\x03\x90\x01\x00\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,10 +34,18 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'admin.v1.action_pb2', _glob
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\220\001\000'
-  _globals['_RISK']._serialized_start=278
-  _globals['_RISK']._serialized_end=354
-  _globals['_KIND']._serialized_start=356
-  _globals['_KIND']._serialized_end=418
-  _globals['_ACTIONOPTIONS']._serialized_start=70
-  _globals['_ACTIONOPTIONS']._serialized_end=276
+  _globals['_RISK']._serialized_start=441
+  _globals['_RISK']._serialized_end=517
+  _globals['_KIND']._serialized_start=519
+  _globals['_KIND']._serialized_end=581
+  _globals['_ACTIONOPTIONS']._serialized_start=97
+  _globals['_ACTIONOPTIONS']._serialized_end=303
+  _globals['_SNAPSHOTOPTIONS']._serialized_start=305
+  _globals['_SNAPSHOTOPTIONS']._serialized_end=340
+  _globals['_GETSECTIONREQUEST']._serialized_start=342
+  _globals['_GETSECTIONREQUEST']._serialized_end=378
+  _globals['_GETSECTIONRESPONSE']._serialized_start=380
+  _globals['_GETSECTIONRESPONSE']._serialized_end=439
+  _globals['_SNAPSHOTSERVICE']._serialized_start=583
+  _globals['_SNAPSHOTSERVICE']._serialized_end=673
 # @@protoc_insertion_point(module_scope)

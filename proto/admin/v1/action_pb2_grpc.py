@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from admin.v1 import action_pb2 as admin_dot_v1_dot_action__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -22,3 +23,76 @@ if _version_not_supported:
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
+
+
+class SnapshotServiceStub:
+    """Missing associated documentation comment in .proto file."""
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetSection = channel.unary_unary(
+                '/admin.v1.SnapshotService/GetSection',
+                request_serializer=admin_dot_v1_dot_action__pb2.GetSectionRequest.SerializeToString,
+                response_deserializer=admin_dot_v1_dot_action__pb2.GetSectionResponse.FromString,
+                _registered_method=True)
+
+
+class SnapshotServiceServicer:
+    """Missing associated documentation comment in .proto file."""
+
+    def GetSection(self, request, context):
+        """Internal: the gateway's SSOT fan-out.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_SnapshotServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetSection': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSection,
+                    request_deserializer=admin_dot_v1_dot_action__pb2.GetSectionRequest.FromString,
+                    response_serializer=admin_dot_v1_dot_action__pb2.GetSectionResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'admin.v1.SnapshotService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('admin.v1.SnapshotService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class SnapshotService:
+    """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def GetSection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.v1.SnapshotService/GetSection',
+            admin_dot_v1_dot_action__pb2.GetSectionRequest.SerializeToString,
+            admin_dot_v1_dot_action__pb2.GetSectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

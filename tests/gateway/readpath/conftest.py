@@ -18,7 +18,7 @@ from gateway.readpath.invalidator import GROUP
 from services.common.events import STREAM
 from gateway.auth import issue_token
 from services.common.settings import Settings
-from tests.conftest import Component
+from tests.conftest import SERVICES, Component, Services
 from tests.conftest import start_gateway as start_shared_gateway
 
 # Long TTL: anything that shows up before it expires was an invalidation, not an expiry.
@@ -51,7 +51,8 @@ def start_gateway(settings: Settings, logs_dir: Path, **extra_env: str) -> Gatew
 
 
 @pytest.fixture(scope="module")
-def gateway(settings: Settings, logs_dir: Path, jobs_service: Component, queue_service: Component) -> Iterator[Gateway]:
+def gateway(settings: Settings, logs_dir: Path, services: Services) -> Iterator[Gateway]:
+    services.up("jobs", "queue", *SERVICES)  # every section's owner, so a snapshot is whole
     gw = start_gateway(settings, logs_dir)
     yield gw
     gw.comp.stop()

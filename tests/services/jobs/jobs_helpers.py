@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable
 from typing import Any
 
-import grpc
 import redis as redis_sync
 from google.protobuf import struct_pb2
 
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
-from services.common.events import STREAM, decode
+from tests.helpers import error_field, stream_events, wait_for  # noqa: F401 - re-exported to the tests
 
 S = jobs_pb2.JobStatus
 
@@ -27,18 +24,6 @@ def traced(trace_id: str, actor: str = "alice") -> tuple[tuple[str, str], ...]:
     return (("traceparent", f"00-{trace_id}-{secrets.token_hex(8)}-01"), ("x-actor", actor))
 
 
-def wait_for(
-    predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1, what: str = ""
-) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
-
-
 def wait_status(stub: jobs_pb2_grpc.JobsServiceStub, job_id: str, status: int, timeout: float = 20.0):
     def check():
         job = stub.GetJob(jobs_pb2.GetJobRequest(job_id=job_id), timeout=5).job
@@ -49,14 +34,4 @@ def wait_status(stub: jobs_pb2_grpc.JobsServiceStub, job_id: str, status: int, t
 
 def events_for(redis: redis_sync.Redis, job_id: str, type_: str | None = None) -> list[dict[str, Any]]:
     """Every envelope on the stream whose data names `job_id` (optionally of one type)."""
-    out = []
-    for sid, fields in redis.xrange(STREAM):
-        e = decode(sid, fields)
-        if e["data"].get("job_id") == job_id and (type_ is None or e["type"] == type_):
-            out.append(e)
-    return out
-
-
-def error_field(exc: grpc.RpcError) -> str:
-    return dict(exc.trailing_metadata() or ()).get("x-error-field", "")
-
+    return stream_events(redis, type_, job_id=job_id)

@@ -8,34 +8,35 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common import paging
 from services.common.db import sync_engine
 from services.common.errors import InvalidArgument
-from services.jobs import service, tasks
+from services.jobs import samples, service, tasks
 from services.jobs.models import CANCELLED, PENDING, RUNNING, Job, outbox
 
 
 def test_validate_kwargs_normalises_and_names_fields():
-    assert tasks.validate_kwargs("sleep", {"seconds": 1.5}) == {"seconds": 1.5}
-    assert tasks.validate_kwargs("report", {"rows": 10.0}) == {"rows": 10}
+    assert samples.validate_kwargs("sleep", {"seconds": 1.5}) == {"seconds": 1.5}
+    assert samples.validate_kwargs("report", {"rows": 10.0}) == {"rows": 10}
     with pytest.raises(InvalidArgument) as err:
-        tasks.validate_kwargs("report", {"rows": 0})
+        samples.validate_kwargs("report", {"rows": 0})
     assert err.value.field == "kwargs.rows"
     with pytest.raises(InvalidArgument) as err:
-        tasks.validate_kwargs("sleep", {"seconds": float("nan")})
+        samples.validate_kwargs("sleep", {"seconds": float("nan")})
     assert err.value.field == "kwargs.seconds"
 
 
 def test_report_is_deterministic_and_scales_with_rows():
-    a, b = tasks.report(rows=1000), tasks.report(rows=1000)
+    a, b = samples.report(rows=1000), samples.report(rows=1000)
     assert a == b and a["rows"] == 1000
-    assert tasks.report(rows=1001)["digest"] != a["digest"]
+    assert samples.report(rows=1001)["digest"] != a["digest"]
 
 
 def test_page_tokens_round_trip_and_reject_garbage():
-    assert service.decode_page_token(service.encode_page_token(12345)) == 12345
-    for bad in ("%%%", "djI6MTI", service.encode_page_token(1).upper(), "djE6LTE"):
+    assert paging.decode_page_token(paging.encode_page_token(12345)) == 12345
+    for bad in ("%%%", "djI6MTI", paging.encode_page_token(1).upper(), "djE6LTE"):
         with pytest.raises(InvalidArgument) as err:
-            service.decode_page_token(bad)
+            paging.decode_page_token(bad)
         assert err.value.field == "page_token"
 
 

@@ -8,7 +8,7 @@ import time
 
 from admin.jobs.v1 import jobs_pb2
 from admin.queue.v1 import queue_pb2 as q
-from services.jobs.celery_app import make_celery
+from services.common.celery import make_celery
 from tests.conftest import start_worker
 from tests.services.queue.queue_helpers import status, submit, wait_for
 

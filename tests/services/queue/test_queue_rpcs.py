@@ -8,7 +8,7 @@ import grpc
 import pytest
 
 from admin.queue.v1 import queue_pb2 as q
-from services.jobs.celery_app import broker_keys
+from services.common.celery import broker_keys
 from tests.services.queue.queue_helpers import error_field, rpc_error, stream_events, wait_for
 
 

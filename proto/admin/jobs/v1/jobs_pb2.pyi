@@ -184,3 +184,24 @@ class CountJobsResponse(_message.Message):
     BY_STATUS_FIELD_NUMBER: _ClassVar[int]
     by_status: _containers.ScalarMap[str, int]
     def __init__(self, by_status: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class JobsSection(_message.Message):
+    __slots__ = ("recent", "dashboard")
+    RECENT_FIELD_NUMBER: _ClassVar[int]
+    DASHBOARD_FIELD_NUMBER: _ClassVar[int]
+    recent: _containers.RepeatedCompositeFieldContainer[Job]
+    dashboard: JobsDashboard
+    def __init__(self, recent: _Optional[_Iterable[_Union[Job, _Mapping]]] = ..., dashboard: _Optional[_Union[JobsDashboard, _Mapping]] = ...) -> None: ...
+
+class JobsDashboard(_message.Message):
+    __slots__ = ("jobs_by_status",)
+    class JobsByStatusEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    JOBS_BY_STATUS_FIELD_NUMBER: _ClassVar[int]
+    jobs_by_status: _containers.ScalarMap[str, int]
+    def __init__(self, jobs_by_status: _Optional[_Mapping[str, int]] = ...) -> None: ...

@@ -100,3 +100,26 @@ class ClearQueueResponse(_message.Message):
     purged: int
     dry_run: bool
     def __init__(self, cleared: _Optional[int] = ..., purged: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class QueuesSection(_message.Message):
+    __slots__ = ("items", "dashboard")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    DASHBOARD_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Queue]
+    dashboard: QueuesDashboard
+    def __init__(self, items: _Optional[_Iterable[_Union[Queue, _Mapping]]] = ..., dashboard: _Optional[_Union[QueuesDashboard, _Mapping]] = ...) -> None: ...
+
+class QueuesDashboard(_message.Message):
+    __slots__ = ("queue_depths", "queues_paused")
+    class QueueDepthsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    QUEUE_DEPTHS_FIELD_NUMBER: _ClassVar[int]
+    QUEUES_PAUSED_FIELD_NUMBER: _ClassVar[int]
+    queue_depths: _containers.ScalarMap[str, int]
+    queues_paused: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, queue_depths: _Optional[_Mapping[str, int]] = ..., queues_paused: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -1,4 +1,5 @@
-"""The Celery app shared by the jobs service (enqueue, revoke), the queue service (purge, depth,
+"""The Celery pieces every service shares (services never import each other): the app factory,
+broker key names and priority steps. The app is used by the jobs service (enqueue, revoke), the queue service (purge, depth,
 consumer control) and the job worker. Broker and result backend: Redis at `REDIS_URL`.
 
 Every switchboard queue is a Celery queue of the same name. Workers start consuming the queues

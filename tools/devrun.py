@@ -97,13 +97,18 @@ def render(text: str) -> str:
         rec = orjson.loads(text)
     except orjson.JSONDecodeError:
         return text
-    if not isinstance(rec, dict) or "msg" not in rec:
+    if not isinstance(rec, dict) or "message" not in rec:
         return text
-    skip = {"ts", "level", "service", "logger", "msg", "exc", "color_message"}
-    extra = " ".join(f"{k}={v}" for k, v in rec.items() if k not in skip)
-    out = f"{str(rec.get('level', '')).upper():<7} {rec['msg']}" + (f"  {extra}" if extra else "")
-    if rec.get("exc"):
-        out += "\n" + str(rec["exc"])
+    more = dict(rec.get("extra") or {})
+    exc = more.pop("exc", "")
+    if rec.get("trace_id"):
+        more["trace_id"] = rec["trace_id"]
+    if rec.get("job_id"):
+        more["job_id"] = rec["job_id"]
+    extra = " ".join(f"{k}={v}" for k, v in more.items())
+    out = f"{str(rec.get('level', '')).upper():<7} {rec['message']}" + (f"  {extra}" if extra else "")
+    if exc:
+        out += "\n" + str(exc)
     return out
 
 
@@ -303,7 +308,7 @@ def http_reason(url: str) -> str | None:
 
 
 def celery_reason(settings: Settings) -> str | None:
-    from services.jobs.celery_app import make_celery
+    from services.common.celery import make_celery
 
     app = make_celery(settings)
     try:
