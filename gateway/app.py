@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway import catalogue as catalogue_mod, metrics, pipeline, rbac, readpath
+from gateway import catalogue as catalogue_mod, console, metrics, pipeline, rbac, readpath
 from gateway.admin import GatewayAdmin
 from gateway.auth import AuthError, authenticate, challenge
 from gateway.openapi import add_action_endpoint
@@ -137,6 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(readpath.router)
+    console.mount(app)  # the admin console's static files at / (SPEC §9)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -33,7 +33,7 @@ export function render(root) {
   if (search) {
     const slim = { ...search, payload_schema: { ...search.payload_schema, properties: Object.fromEntries(Object.entries(search.payload_schema.properties || {}).filter(([k]) => !["page_size", "page_token"].includes(k))) } };
     searchForm = new GeneratedForm(slim, { submitLabel: "Search", onSubmit: (p) => { payload = p; tokens = [""]; page = 0; load(); } });
-    if (!search.allowed) { searchForm.submit.disabled = true; searchForm.el.append(h("p", { class: "why-not" }, whyNot(search))); }
+    if (!search.allowed) { searchForm.submit.disabled = true; searchForm.submit.title = whyNot(search); searchForm.el.append(h("p", { class: "why-not" }, whyNot(search))); }
   }
   const verifyBtn = h("button", { type: "button", dataset: { action: "audit.verify" }, disabled: !verify?.allowed, title: verify && !verify.allowed ? whyNot(verify) : null }, "Verify the hash chain");
   verifyBtn.addEventListener("click", async () => {
