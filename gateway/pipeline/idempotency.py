@@ -58,6 +58,11 @@ def key_of(call: Call) -> str | None:
     return None
 
 
+def record_key(user: str, key: str) -> str:
+    """The Redis key of one (user, Idempotency-Key) record: hashed, so any key text is a safe name."""
+    return "idem:" + hashlib.sha256(f"{user}\n{key}".encode()).hexdigest()
+
+
 def fingerprint(action: str, payload: object) -> str:
     return hashlib.sha256(orjson.dumps([action, payload], option=orjson.OPT_SORT_KEYS)).hexdigest()
 
@@ -86,8 +91,7 @@ def wrap(next_: Handler, redis: Redis, settings: Settings) -> Handler:
         if call.idempotency_key is None:
             return await next_(call)
         assert call.action is not None and call.principal is not None
-        user_key = hashlib.sha256(f"{call.principal.sub}\n{call.idempotency_key}".encode()).hexdigest()
-        rkey = f"idem:{user_key}"
+        rkey = record_key(call.principal.sub, call.idempotency_key)
         token = secrets.token_hex(8)
         fp = fingerprint(call.action.name, call.payload)
         res = await claim(keys=[rkey], args=[fp, token, settings.idempotency_lease_s * 1000])

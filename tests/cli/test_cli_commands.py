@@ -11,12 +11,14 @@ import time
 
 import jwt
 import psycopg
+import redis as redis_sync
 import pytest
 
 from gateway.auth import verify_token
 from tools.cli import parse_assignments
 from services.common.db import drop_database, libpq_url
 from services.common.migrate import owners
+from services.common.events import STREAM
 from services.common.settings import Settings
 from tests.cli.conftest import SWITCHBOARD, cli_env, run_cli
 from tests.conftest import PG_BASE, env_for
@@ -170,10 +172,13 @@ def test_ssot_prints_the_snapshot(settings: Settings, cli_gateway: str) -> None:
 
 def test_events_follow_prints_one_json_line_per_event(settings: Settings, cli_gateway: str) -> None:
     env = cli_env(settings, cli_gateway)
-    follower = subprocess.Popen([SWITCHBOARD, "events", "--follow", "--types", "job."], env=env,
+    # From the stream's current end: an event produced before the socket has subscribed is
+    # replayed, so nothing needs to wait for the subscription.
+    newest = redis_sync.Redis.from_url(settings.redis_url).xrevrange(STREAM, count=1)
+    since = newest[0][0].decode() if newest else "0-0"
+    follower = subprocess.Popen([SWITCHBOARD, "events", "--follow", "--types", "job.", "--since", since], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.0)  # let the WebSocket subscribe before the event is produced
         job_id = _act(env, "job.submit", "task=echo", 'kwargs={"message": "evt"}')["data"]["job"]["job_id"]
         seen = []
         deadline = time.monotonic() + 20

@@ -60,7 +60,9 @@ def test_queue_actions(api):
     assert ok(api.act("queue.pause", {"queue_name": name}, key=uid("k")))["queue"]["paused"] is True
     jobs = [ok(api.act("job.submit", {"task": "echo", "kwargs": {"message": "x"}, "queue": name},
                        key=uid("k")))["job"]["job_id"] for _ in range(2)]
-    time.sleep(0.3)
+    # Barrier: a later job on a queue that is not paused has run, so the workers have polled since.
+    later = ok(api.act("job.submit", {"task": "echo", "kwargs": {"message": "x"}}, key=uid("k")))["job"]["job_id"]
+    assert wait_status(api, later, {"succeeded"})["status"] == "succeeded"
     assert all(wait_status(api, j, {"pending"}, 0)["status"] == "pending" for j in jobs)  # paused: stays pending
     got = ok(api.act("queue.get", {"queue_name": name}))["queue"]
     assert got["paused"] is True and got["depth"] == 2

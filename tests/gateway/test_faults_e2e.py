@@ -15,7 +15,9 @@ import redis as redis_sync
 
 from services.common.db import libpq_url
 from tests.conftest import REDIS_BASE, _lease_redis_db, free_port, start_service
+from gateway.pipeline.idempotency import record_key
 from tests.gateway.conftest import Api, audit_rows, new_trace, start_gateway, uid
+from tests.helpers import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +31,7 @@ def own(settings, logs_dir, queue_service):
     redis_sync.Redis.from_url(redis_url).flushdb()
     gw, url = start_gateway(svc_settings, logs_dir, REDIS_URL=redis_url, SWITCHBOARD_BREAKER_FAIL_MAX="2",
                             SWITCHBOARD_BREAKER_RESET_S="3", SWITCHBOARD_RPC_TIMEOUT_MS="1500")
-    state = {"jobs": jobs}
+    state = {"jobs": jobs, "redis_url": redis_url}
     with httpx.Client(timeout=30) as http:
         yield Api(url, settings, http), state, svc_settings
     gw.stop()
@@ -47,13 +49,15 @@ def test_deadline_504_in_flight_409_and_stored_504(own):
     pid = state["jobs"].proc.pid
     key = uid("k")
     payload = {"task": "echo", "kwargs": {"message": uid("m")}}
-    token = api.token(uid(), ("operator",))
+    sub = uid()
+    token = api.token(sub, ("operator",))
+    red = redis_sync.Redis.from_url(state["redis_url"])
     os.kill(pid, signal.SIGSTOP)
     try:
         result = {}
         t = threading.Thread(target=lambda: result.setdefault("r", api.act("job.submit", payload, token=token, key=key)))
         t.start()
-        time.sleep(0.4)
+        wait_for(lambda: red.exists(record_key(sub, key)), timeout=5, what="the first request's claim")
         busy = api.act("job.submit", payload, token=token, key=key)
         assert busy.status_code == 409 and busy.json()["code"] == "IDEMPOTENCY_IN_FLIGHT"
         t.join()
@@ -94,7 +98,8 @@ def test_breaker_opens_answers_without_the_service_and_recovers(own, settings, l
     with psycopg.connect(libpq_url(settings.database_url)) as conn:
         assert conn.execute("SELECT count(*) FROM jobs.jobs WHERE kwargs->>'message' = %s",
                             (marker,)).fetchone()[0] == 0
-    time.sleep(3.1)
+    wait_for(lambda: all(b["retry_after_s"] == 0 for b in api.act("circuit.list").json()["data"]["breakers"]
+                         if b["service"] == "jobs"), timeout=10, what="the reset timeout to run out")
     probe = api.act("job.get", {"job_id": "x"})
     assert probe.status_code == 404  # a business answer: the probe succeeded
     breakers = {b["service"]: b for b in api.act("circuit.list").json()["data"]["breakers"]}

@@ -6,7 +6,7 @@ import time
 
 import orjson
 
-from gateway.breakers import Breakers
+from gateway.breakers import CHANGED, Breakers
 from gateway.pipeline import breaker, dispatch
 from gateway.pipeline.call import Reply
 from services.common.settings import Settings
@@ -56,7 +56,8 @@ async def test_business_errors_do_not_count_and_recovery_closes(aredis):
     assert st.state == "open" and 0 < st.retry_after_s <= 0.3
     calls = len(term.calls)
     assert (await step(make_call(action="job.get"))).status == 503 and len(term.calls) == calls
-    await asyncio.sleep(0.35)
+    while (await brs.status("jobs")).retry_after_s > 0:  # until the reset timeout has run out
+        await asyncio.sleep(0.02)
     term.reply = Reply(200, b"{}", executed=True)
     assert (await step(make_call(action="job.get"))).status == 200  # the half-open probe
     assert (await brs.status("jobs")).state == "closed"
@@ -88,15 +89,19 @@ async def test_a_replica_sees_another_replica_trip_at_once(aredis):
     is announced on pub/sub, so a cached 'closed' never outlives the trip by more than a moment."""
     a = fresh(aredis, fail_max=2)
     b = Breakers(aredis, fail_max=2, reset_s=30, services=["jobs"], namespace=a.namespace)
+    [(_, before)] = await aredis.pubsub_numsub(CHANGED)
     listener = asyncio.create_task(a.listen())
     try:
+        while (await aredis.pubsub_numsub(CHANGED))[0][1] <= before:  # barrier: a's listener subscribed
+            await asyncio.sleep(0.01)
         ok = Terminal(Reply(200, b"{}", executed=True))
         await breaker.wrap(ok, a)(make_call(action="job.get"))  # a now holds a 'closed' snapshot
-        await asyncio.sleep(0.1)  # the listener has subscribed
+        assert "jobs" in a._snapshots
         fail = Terminal(Reply(503, b"{}", executed=False, system_failure=True))
         for _ in range(2):
             await breaker.wrap(fail, b)(make_call(action="job.get"))
-        await asyncio.sleep(0.05)
+        while "jobs" in a._snapshots:  # the announcement reached a, which dropped its copy
+            await asyncio.sleep(0.01)
         refused = await breaker.wrap(ok, a)(make_call(action="job.get"))
         assert refused.status == 503 and orjson.loads(refused.body)["type"] == "/problems/circuit-open"
         assert len(ok.calls) == 1

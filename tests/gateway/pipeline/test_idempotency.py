@@ -64,7 +64,8 @@ async def test_in_flight_and_concurrent_execute_once(aredis):
     step = idempotency.wrap(term, aredis, S)
     key = secrets.token_hex(6)
     running = asyncio.create_task(step(keyed(key)))
-    await asyncio.sleep(0.05)
+    while not term.calls:  # barrier: the first request holds the claim and is executing
+        await asyncio.sleep(0)
     racing = await asyncio.gather(*(step(keyed(key)) for _ in range(5)))
     assert {r.status for r in racing} == {409} and racing[0].code == "IDEMPOTENCY_IN_FLIGHT"
     gate.set()
@@ -81,10 +82,10 @@ async def test_unexecuted_reply_stores_nothing_and_lease_expires(aredis):
     # a holder that died: its claim expires after the lease and the key can be retried
     dead = secrets.token_hex(6)
     fp = idempotency.fingerprint("job.cancel", {"job_id": "j1"})
-    import hashlib
-    rkey = "idem:" + hashlib.sha256(f"idem-user\n{dead}".encode()).hexdigest()
+    rkey = idempotency.record_key("idem-user", dead)
     await aredis.hset(rkey, mapping={"fp": fp, "state": "pending", "token": "dead"})
     await aredis.pexpire(rkey, 300)
     assert (await step(keyed(dead))).status == 409
-    await asyncio.sleep(0.4)
+    while await aredis.exists(rkey):  # the lease runs out (Redis expires the claim)
+        await asyncio.sleep(0.02)
     assert (await step(keyed(dead))).status == 200

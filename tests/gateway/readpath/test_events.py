@@ -36,6 +36,13 @@ async def recv_json(ws, timeout: float = 5.0) -> dict:
     return orjson.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
+async def subscribed(ws, timeout: float = 5.0) -> None:
+    """Barrier: the hub sends a heartbeat only from a subscribed socket with nothing queued, so once
+    one arrives, every later event reaches this socket."""
+    while (await recv_json(ws, timeout)).get("type") != "heartbeat":
+        pass
+
+
 async def events_for(ws, queue_name: str, n: int, timeout: float = 5.0) -> list[dict]:
     """The next `n` events about `queue_name` (others, and heartbeats, are skipped)."""
     out: list[dict] = []
@@ -81,7 +88,7 @@ async def test_events_carry_the_envelope_and_the_actions_trace(gateway: Gateway,
     async with connect(gateway) as ws:
         # Browsers cannot set headers: the token may come as the first message instead.
         await ws.send(orjson.dumps({"type": "auth", "token": token}).decode())
-        await asyncio.sleep(0.2)
+        await subscribed(ws)
         trace = new_trace_id()
         await asyncio.to_thread(
             queues.PauseQueue, queue_pb2.PauseQueueRequest(queue_name=my_queue),
@@ -101,7 +108,7 @@ async def test_type_filter_and_resume_with_since(gateway: Gateway, token: str, q
         getattr(queues, f"{rpc}Queue")(req, metadata=call_meta(new_trace_id()), timeout=10)
 
     async with connect(gateway, token, "?types=queue.") as ws:
-        await asyncio.sleep(0.2)
+        await subscribed(ws)
         await asyncio.to_thread(act, "Pause")
         [first] = await events_for(ws, my_queue, 1)
     # Missed while disconnected:
@@ -120,7 +127,7 @@ async def test_type_filter_and_resume_with_since(gateway: Gateway, token: str, q
     assert all(e["type"].startswith("queue.") for e in [*missed, live])
 
     async with connect(gateway, token, "?types=job.") as ws:  # the filter drops queue events
-        await asyncio.sleep(0.2)
+        await subscribed(ws)
         await asyncio.to_thread(act, "Resume")
         with pytest.raises(TimeoutError):
             await events_for(ws, my_queue, 1, timeout=0.7)
@@ -185,7 +192,7 @@ async def test_a_stalled_client_is_dropped_and_never_delays_another(gateway: Gat
     big = "x" * 64_000
     stalled = stalled_client(gateway, token, "?types=test.")
     async with connect(gateway, token, "?types=test.") as reader:
-        await asyncio.sleep(0.3)
+        await subscribed(reader)
         ids = []
         started = time.monotonic()
         for i in range(400):

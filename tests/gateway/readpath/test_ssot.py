@@ -12,6 +12,7 @@ import redis as redis_sync
 from admin.queue.v1 import queue_pb2
 from gateway.auth import issue_token
 from gateway.readpath.cache import KEY, LAST_GOOD, VERSION
+from tests.helpers import wait_for
 from gateway.readpath.sections import SECTIONS, owners
 from services.common.context import new_trace_id
 from tests.conftest import start_service, free_port
@@ -78,11 +79,11 @@ def test_needs_a_token_and_a_role(gateway: Gateway, settings) -> None:
 def test_an_action_shows_on_the_next_read_long_before_the_ttl(
     gateway: Gateway, viewer: dict, queues, my_queue: str
 ) -> None:
-    before = get(gateway, viewer).json()
-    mine = {q["queue_name"]: q for q in before["queues"]["items"]}
-    if my_queue not in mine:  # the creation event may still be on its way
-        time.sleep(0.5)
+    def seen() -> dict | None:
         mine = {q["queue_name"]: q for q in get(gateway, viewer).json()["queues"]["items"]}
+        return mine if my_queue in mine else None
+
+    mine = wait_for(seen, timeout=5, what=f"{my_queue} in the snapshot")  # its creation event may be on its way
     assert mine[my_queue]["paused"] is False
     assert get(gateway, viewer).headers["x-cache"] == "HIT"
 

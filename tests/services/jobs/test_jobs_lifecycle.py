@@ -51,8 +51,11 @@ def test_terminate_kills_the_running_process_and_emits_one_traced_event(jobs, jo
 
     wait_for(lambda: not _pid_alive(pid), timeout=10, what=f"pool child {pid} to die")
     wait_for(lambda: job.job_id not in _active_ids(job_worker), timeout=10, what="job gone from active()")
-    cancelled = wait_for(lambda: events_for(redis, job.job_id, "job.cancelled"), what="job.cancelled event")
-    time.sleep(0.5)  # a second event would have been relayed by now
+    wait_for(lambda: events_for(redis, job.job_id, "job.cancelled"), what="job.cancelled event")
+    # Barrier: the relay publishes in commit order, so once an event committed after the cancel is
+    # on the stream, a second job.cancelled for this job would be there too.
+    later = jobs.SubmitJob(jobs_pb2.SubmitJobRequest(task="echo", kwargs=kwargs(message="barrier"))).job
+    wait_for(lambda: events_for(redis, later.job_id, "job.submitted"), what="the barrier's event")
     cancelled = events_for(redis, job.job_id, "job.cancelled")
     assert len(cancelled) == 1
     assert cancelled[0]["trace_id"] == trace and cancelled[0]["actor"] == "alice"

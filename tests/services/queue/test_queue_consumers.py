@@ -4,8 +4,6 @@ queue created after a worker started is consumed (broadcast add_consumer)."""
 
 from __future__ import annotations
 
-import time
-
 from admin.jobs.v1 import jobs_pb2
 from admin.queue.v1 import queue_pb2 as q
 from services.common.celery import make_celery
@@ -14,7 +12,13 @@ from tests.services.queue.queue_helpers import status, submit, wait_for
 
 PENDING = jobs_pb2.JOB_STATUS_PENDING
 SUCCEEDED = jobs_pb2.JOB_STATUS_SUCCEEDED
-HOLD_S = 2.0  # how long a job must stay untouched to count as "not consumed"
+
+
+def barrier(jobs) -> None:
+    """Until a job submitted now to `default` has run: the workers have polled the broker since
+    (one prefetch each, consumed in order), so a message they were going to take is taken."""
+    job_id = submit(jobs, task="echo", kwargs={"message": "barrier"}, queue="default")
+    wait_for(lambda: status(jobs, job_id) == SUCCEEDED, timeout=20)
 
 
 def consumed_queues(app) -> dict[str, set[str]]:
@@ -35,7 +39,7 @@ def test_pause_stops_consumption_until_resume(queues, jobs, qname, job_worker) -
     queues.PauseQueue(q.PauseQueueRequest(queue_name=qname))
     assert not any(qname in names for names in consumed_queues(job_worker.celery).values())
     job_id = submit(jobs, task="echo", kwargs={"message": "held"}, queue=qname)
-    time.sleep(HOLD_S)
+    barrier(jobs)
     assert status(jobs, job_id) == PENDING
     assert queues.GetQueue(q.GetQueueRequest(queue_name=qname)).queue.depth == 1
 
@@ -57,7 +61,7 @@ def test_worker_started_after_the_pause_honours_it(queues, jobs, qname, settings
         assert "default" in at_start and qname not in at_start
 
         job_id = submit(jobs, task="echo", kwargs={"message": "late"}, queue=qname)
-        time.sleep(HOLD_S)
+        barrier(jobs)
         assert status(jobs, job_id) == PENDING
 
         queues.ResumeQueue(q.ResumeQueueRequest(queue_name=qname))
