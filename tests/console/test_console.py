@@ -184,9 +184,12 @@ def test_event_while_socket_down_arrives_after_reconnect(settings: Settings, log
         c = open_console(gw.url)
         c.sign_in(api.token("viewer"), "jobs")
         c.page.wait_for_selector("table caption >> text=Jobs, page 1")
+        # One event while connected (the console then resumes from its stream id), one while down.
+        first = api.act("job.submit", {"task": "echo", "kwargs": {"message": "early"}, "queue": q})["job"]["job_id"]
+        c.page.locator(f"tr[data-key='{first}']").wait_for(timeout=5000)
         gw.stop()
         c.page.wait_for_selector("#conn:not([data-state=live])")
-        job_id = api.act("job.submit", {"task": "echo", "kwargs": {}, "queue": q})["job"]["job_id"]
+        job_id = api.act("job.submit", {"task": "echo", "kwargs": {"message": "late"}, "queue": q})["job"]["job_id"]
         time.sleep(0.5)  # the socket stays down while the event is published
         assert c.page.locator(f"tr[data-key='{job_id}']").count() == 0
         gw.start()

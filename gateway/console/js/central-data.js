@@ -30,6 +30,8 @@ export const CentralDataService = {
   _timers: [],
   _poll: null,
   _stopped: true,
+  _clockOffset: 0,
+  _openedAt: 0,
 
   start() {
     this._stopped = false;
@@ -44,7 +46,7 @@ export const CentralDataService = {
     this._timers.forEach(clearTimeout);
     this._timers = [];
     if (this._ws) { this._ws.onclose = null; this._ws.close(1000); this._ws = null; }
-    this.ssot = null; this.etag = null; this.lastId = null;
+    this.ssot = null; this.etag = null; this.lastId = null; this._openedAt = 0;
     this._setState("offline");
   },
 
@@ -67,6 +69,8 @@ export const CentralDataService = {
     try {
       resp = await fetch("/api/admin/ssot", { headers, cache: "no-store" });
     } catch { return; }
+    const date = Date.parse(resp.headers.get("Date") || "");
+    if (!isNaN(date)) this._clockOffset = date - Date.now();
     if (resp.status === 304) return;
     if (resp.status === 401) {
       const p = await resp.json().catch(() => ({}));
@@ -82,13 +86,17 @@ export const CentralDataService = {
   connect() {
     if (this._stopped || !session.token) return;
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const q = this.lastId ? `?since=${encodeURIComponent(this.lastId)}` : "";
+    // No event seen yet: resume from when the previous socket opened (server clock, whole seconds
+    // from the Date header, so a margin), or nothing would cover the gap.
+    const since = this.lastId || (this._openedAt ? `${Math.max(0, this._openedAt + this._clockOffset - 2000)}-0` : null);
+    const q = since ? `?since=${encodeURIComponent(since)}` : "";
     this._setState(this._attempt ? "reconnecting" : "connecting");
     const ws = new WebSocket(`${proto}//${location.host}/api/admin/events${q}`);
     this._ws = ws;
     ws.onopen = () => {
       ws.send(JSON.stringify({ type: "auth", token: session.token }));
       this._attempt = 0;
+      if (!this.lastId && !this._openedAt) this._openedAt = Date.now();
       this._setState("live");
       // Events may have happened while the socket was down: the snapshot catches up too.
       if (q) this.refresh();
