@@ -1,0 +1,42 @@
+"""Fixtures of the system service tests: the session's gateway with the jobs, queue and system
+services (and config / workers when this build ships them), a Redis client on the session's
+database and a direct PostgreSQL connection for checking effects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis as redis_sync
+
+from services.common.db import libpq_url
+from services.common.settings import Settings
+from tests.conftest import ROOT, Services
+from tests.gateway.conftest import api, gateway  # noqa: F401 - the session gateway and its client
+
+OPTIONAL = tuple(n for n in ("config", "workers") if (ROOT / "services" / n / "servicer.py").exists())
+
+
+@pytest.fixture(scope="session")
+def system_up(services: Services) -> Services:
+    services.up("jobs", "queue", *OPTIONAL, "system")
+    return services
+
+
+@pytest.fixture
+def sys_api(api, system_up):  # noqa: ANN001, ANN201, F811 - the gateway client of tests/gateway/conftest.py
+    return api
+
+
+@pytest.fixture
+def redis_client(settings: Settings) -> Iterator[redis_sync.Redis]:
+    client = redis_sync.Redis.from_url(settings.redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def pg(settings: Settings) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(libpq_url(settings.database_url), autocommit=True) as conn:
+        yield conn
