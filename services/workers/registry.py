@@ -1,0 +1,173 @@
+"""The worker registry's feeds (payloads/workers.md "Registry"), run as background loops of the
+service:
+
+- **events**: Celery's `app.events.Receiver` on a connection of its own, in a thread (it blocks),
+  hands `worker-online` / `worker-heartbeat` / `worker-offline` to asyncio; they are applied in
+  batches, one transaction each (`worker.online` / `worker.offline` events in the same one);
+- **reaper**: a worker silent for 3 heartbeat intervals turns `offline`;
+- **live details**: pool size, concurrency and queues are not in heartbeats, so they are asked
+  (`stats`, `active_queues`) of a worker that comes online, after every command that changes them,
+  and of every live worker every `REFRESH_S`.
+
+Every replica runs all three; the updates are idempotent and each transition is one row update,
+so a transition emits one event whichever replica sees it first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from services.common.kit import Runtime
+from services.workers import service
+from services.workers.control import Control
+from services.workers.service import Beat, Live
+
+log = logging.getLogger(__name__)
+
+BATCH_MAX = 500
+REAP_EVERY_S = 1.0
+REFRESH_S = 10.0
+ASK_TIMEOUT_S = 1.0
+
+
+def live_from(hostname: str, stats: Any, queues: Any) -> Live | None:
+    if not isinstance(stats, dict) or "error" in stats:
+        return None
+    pool = stats.get("pool") or {}
+    scaler = stats.get("autoscaler") or {}
+    procs = pool.get("processes") or []
+    concurrency = scaler.get("max") if scaler else pool.get("max-concurrency")
+    names = [q.get("name", "") for q in queues] if isinstance(queues, list) else []
+    return Live(hostname, len(procs), int(concurrency or len(procs)), sorted(n for n in names if n))
+
+
+class Registry:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.control = Control(rt.celery)
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+        self._stop = threading.Event()
+        self._receiver: Any = None
+
+    # --- public: what flows ask after a command ---------------------------------------------
+
+    def touch(self, hostnames: Iterable[str]) -> None:
+        """Ask these workers' live details soon."""
+        self._dirty.update(hostnames)
+        self._wake.set()
+
+    async def refresh(self, hostnames: list[str], *, timeout: float = ASK_TIMEOUT_S) -> None:
+        """Ask stats and queues now and store them (workers that do not answer keep their row)."""
+        if not hostnames:
+            return
+        stats, queues = await asyncio.gather(
+            self.control.broadcast("stats", hostnames, timeout=timeout),
+            self.control.broadcast("active_queues", hostnames, timeout=timeout),
+        )
+        lives = [
+            live for h in hostnames
+            if h in stats.replies and h in queues.replies
+            and (live := live_from(h, stats.replies[h], queues.replies[h])) is not None
+        ]
+        if lives:
+            async with self.rt.sessions.begin() as session:
+                await service.apply_live(session, lives)
+
+    # --- the background loops ------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        thread = threading.Thread(target=self._receive, args=(loop, inbox), name="worker-events", daemon=True)
+        thread.start()
+        try:
+            await asyncio.gather(self._apply_events(inbox), self._reap(), self._refresh_loop())
+        finally:
+            self._stop.set()
+            if self._receiver is not None:
+                self._receiver.should_stop = True
+            await asyncio.to_thread(thread.join, 3)
+
+    def _receive(self, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue) -> None:
+        app = self.rt.celery
+
+        def hand(event: dict[str, Any]) -> None:
+            loop.call_soon_threadsafe(inbox.put_nowait, event)
+
+        handlers = {"worker-online": hand, "worker-heartbeat": hand, "worker-offline": hand}
+        while not self._stop.is_set():
+            try:
+                with app.connection_for_read() as conn:
+                    self._receiver = app.events.Receiver(conn, handlers=handlers)
+                    # wakeup: every worker sends a heartbeat at once, so the registry fills fast.
+                    self._receiver.capture(limit=None, timeout=None, wakeup=True)
+            except Exception as exc:  # noqa: BLE001 - reconnect; the reaper keeps the registry honest
+                if self._stop.is_set():
+                    return
+                log.warning("worker event receiver: %s; reconnecting", exc)
+                time.sleep(1.0)
+
+    async def _apply_events(self, inbox: asyncio.Queue) -> None:
+        while True:
+            batch = [await inbox.get()]
+            while not inbox.empty() and len(batch) < BATCH_MAX:
+                batch.append(inbox.get_nowait())
+            try:
+                came = await self.apply(batch)
+            except Exception:  # noqa: BLE001 - one bad batch must not stop the registry
+                log.exception("could not apply %d worker events", len(batch))
+                continue
+            if came:
+                self.touch(came)
+
+    async def apply(self, batch: list[dict[str, Any]]) -> list[str]:
+        """Apply worker events in order, in one transaction; returns the hostnames that came online."""
+        came: list[str] = []
+        beats: list[Beat] = []
+        async with self.rt.sessions.begin() as session:
+            for event in batch:
+                host = str(event.get("hostname") or "")
+                if not host:
+                    continue
+                if event.get("type") == "worker-offline":
+                    came += await service.apply_beats(session, beats)
+                    beats = []
+                    await service.mark_offline(session, hostnames=[host], reason="worker-offline")
+                else:
+                    beats.append(Beat(host, int(event.get("active") or 0), int(event.get("processed") or 0),
+                                      float(event.get("freq") or 2.0)))
+            came += await service.apply_beats(session, beats)
+        return came
+
+    async def _reap(self) -> None:
+        while True:
+            await asyncio.sleep(REAP_EVERY_S)
+            try:
+                async with self.rt.sessions.begin() as session:
+                    await service.reap_silent(session)
+            except Exception:  # noqa: BLE001
+                log.exception("worker reaper pass failed")
+
+    async def _refresh_loop(self) -> None:
+        last_all = 0.0
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            hosts, self._dirty = set(self._dirty), set()
+            if time.monotonic() - last_all > REFRESH_S:
+                last_all = time.monotonic()
+                async with self.rt.reads() as session:
+                    hosts.update(await service.addressed(session, destination=""))
+            try:
+                await self.refresh(sorted(hosts))
+            except Exception as exc:  # noqa: BLE001
+                log.warning("worker refresh failed: %s", exc)
