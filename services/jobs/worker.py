@@ -9,13 +9,14 @@ SIGTERM is Celery's warm shutdown: running tasks finish, nothing new starts.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import time
 
 import grpc
 
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
-from services.common import context
+from services.common import context, telemetry
 from services.common.startup import boot
 from services.common.settings import Settings
 
@@ -51,22 +52,40 @@ def active_queues(settings: Settings, *, wait_s: float = 10.0) -> list[str]:
 
 
 def main() -> None:
-    settings = boot("job-worker")
+    settings = boot("job-worker", tracing=False)
     n = settings.worker_concurrency
 
-    from services.jobs import tasks
+    from services.jobs import tasks, worker_control
+    from services.jobs.samples import SAMPLES
     from services.common.celery import make_celery
 
     queues = active_queues(settings)
     app = make_celery(settings)
+    # Worker and task events (the workers service's registry), pool restarts (worker.pool_restart).
+    app.conf.update(worker_send_task_events=True, worker_pool_restarts=True)
     tasks.register(app, settings)
+    worker_control.install(app, settings, sorted(SAMPLES))
+    # Unique per process unless set: two workers started alike are two hostnames (SPEC §2).
+    hostname = os.environ.get("SWITCHBOARD_WORKER_HOSTNAME") or f"jobs-{secrets.token_hex(4)}@%h"
+    from celery.signals import worker_process_init
+
+    @worker_process_init.connect(weak=False)
+    def trace_in_child(**_: object) -> None:
+        # A tracer provider (and its exporter thread) does not survive fork: each prefork child
+        # sets up its own, and continues the trace the task headers carry (telemetry.py).
+        if telemetry.setup("job-worker"):
+            telemetry.instrument_celery()
+
     log.info("job worker starting", extra={"queues": queues, "concurrency": n})
     app.worker_main(
         [
             "worker",
             "--pool=prefork",
             f"--concurrency={n}",
-            f"--hostname=jobs-{secrets.token_hex(4)}@%h",
+            # min = max: grow/shrink move both bounds (worker_control), autoscale sets them.
+            f"--autoscale={n},{n}",
+            "--events",
+            f"--hostname={hostname}",
             "--without-gossip",
             "--without-mingle",
             f"--queues={','.join(queues)}",
