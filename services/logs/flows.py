@@ -1,16 +1,12 @@
 """Orchestration of the logs service: ingestion from `switchboard:logs`, the queries, purges, and
 the two settings it writes through the config service (`log.level.<component>`,
-`logs.retention_days`).
-
-Settings: while the tree has no config service (`admin.config.v1` is not importable), the logs
-service keeps the entry itself in `logs.settings` (same shape, versioned) and emits
-`config.changed` {key, version, op, value} from its own outbox — docs/logs.md says how this ends.
+`logs.retention_days`: `logs.set_level` / `logs.set_retention` are `config.set` of those keys, so
+the config service validates, versions and announces them with `config.changed`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import socket
@@ -19,13 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-
+from admin.config.v1 import config_pb2, config_pb2_grpc
+from services.common.errors import DomainError
 from services.common.kit import Runtime
 from services.common.logship import DROPPED_KEY, STREAM
 from services.logs import service
-from services.logs.models import Setting
 
 log = logging.getLogger("services.logs")
 
@@ -42,15 +36,6 @@ def default_retention_days() -> int:
         return max(service.RETENTION_MIN, min(service.RETENTION_MAX, int(raw))) if raw else 7
     except ValueError:
         return 7
-
-
-def config_api() -> tuple[Any, Any] | None:
-    """(config_pb2, config_pb2_grpc) once the config service's proto exists, else None."""
-    try:
-        return (importlib.import_module("admin.config.v1.config_pb2"),
-                importlib.import_module("admin.config.v1.config_pb2_grpc"))
-    except ImportError:
-        return None
 
 
 class LogsFlows:
@@ -114,45 +99,25 @@ class LogsFlows:
         value = await self._config_get(RETENTION_KEY)
         return int(value) if isinstance(value, (int, float)) else default_retention_days()
 
-    # --- the config service, or the fallback table -----------------------------------------------
+    # --- the config service owns both settings ----------------------------------------------------
 
     async def _config_set(self, key: str, value: Any, comment: str) -> dict[str, Any]:
-        api = config_api()
-        if api is not None:
-            pb, grpc_mod = api
-            req = pb.SetConfigRequest(key=key, comment=comment)
-            json_format.ParseDict(value, req.value)
-            resp = await self.rt.call("config", grpc_mod.ConfigServiceStub, "SetConfig", req)
-            e = resp.entry
-            return {"key": e.key, "value": json_format.MessageToDict(e.value), "version": e.version,
-                    "updated_at": e.updated_at, "updated_by": e.updated_by, "comment": e.comment}
-        t = Setting.__table__
-        async with self.rt.engine.begin() as conn:
-            stmt = insert(t).values(key=key, value=value, version=1, updated_by=service.actor(), comment=comment)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[t.c.key],
-                set_={"value": stmt.excluded.value, "version": t.c.version + 1, "updated_at": datetime.now(UTC),
-                      "updated_by": stmt.excluded.updated_by, "comment": stmt.excluded.comment},
-            ).returning(t)
-            row = (await conn.execute(stmt)).one()
-            await service.events.emit(conn, "config.changed",  # type: ignore[arg-type]
-                                      {"key": key, "version": row.version, "op": "set", "value": value})
-        return {"key": row.key, "value": row.value, "version": row.version,
-                "updated_at": service.iso(row.updated_at), "updated_by": row.updated_by, "comment": row.comment}
+        req = config_pb2.SetConfigRequest(key=key, comment=comment)
+        req.value.CopyFrom(json_format.ParseDict(value, struct_pb2.Value()))
+        resp = await self.rt.call("config", config_pb2_grpc.ConfigServiceStub, "SetConfig", req)
+        e = resp.entry
+        return {"key": e.key, "value": json_format.MessageToDict(e.value), "version": e.version,
+                "updated_at": e.updated_at, "updated_by": e.updated_by, "comment": e.comment}
 
     async def _config_get(self, key: str) -> Any:
-        api = config_api()
-        if api is not None:
-            pb, grpc_mod = api
-            try:
-                resp = await self.rt.call("config", grpc_mod.ConfigServiceStub, "GetConfig", pb.GetConfigRequest(key=key))
-            except service.NotFound:
-                return None
-            except Exception:  # noqa: BLE001 - config away: the environment's default stands
-                return None
-            return json_format.MessageToDict(resp.entry.value) if resp.entry.HasField("value") else None
-        async with self.rt.read_engine.connect() as conn:
-            return await conn.scalar(select(Setting.__table__.c.value).where(Setting.__table__.c.key == key))
+        """The key's current value; None when it has none or the config service does not answer
+        (the environment's default then stands)."""
+        try:
+            resp = await self.rt.call("config", config_pb2_grpc.ConfigServiceStub, "GetConfig",
+                                      config_pb2.GetConfigRequest(key=key))
+        except DomainError:
+            return None
+        return json_format.MessageToDict(resp.entry.value) if resp.entry.HasField("value") else None
 
     # --- ingestion ------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""logs schema: records (with their indexes), fallback settings, outbox.
+"""logs schema: records (with their indexes) and the outbox.
 
 Revision ID: 0001
 Revises:
@@ -37,15 +37,6 @@ def upgrade() -> None:
     op.execute("CREATE INDEX records_trace ON logs.records (trace_id, ts) WHERE trace_id <> ''")
     op.execute("CREATE INDEX records_job ON logs.records (job_id, ts) WHERE job_id <> ''")
     op.execute("CREATE INDEX records_tsv ON logs.records USING gin (tsv)")
-    op.execute(
-        """CREATE TABLE logs.settings (
-            key varchar(128) PRIMARY KEY,
-            value jsonb NOT NULL,
-            version bigint NOT NULL,
-            updated_at timestamptz NOT NULL DEFAULT now(),
-            updated_by varchar(255) NOT NULL,
-            comment text NOT NULL DEFAULT '')"""
-    )
     for statement in create_outbox_sql("logs"):
         op.execute(statement)
 
@@ -53,5 +44,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TABLE IF EXISTS logs.outbox")
     op.execute("DROP FUNCTION IF EXISTS logs.outbox_notify()")
-    op.execute("DROP TABLE IF EXISTS logs.settings")
     op.execute("DROP TABLE IF EXISTS logs.records")
