@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pybreaker
 from redis.asyncio import Redis
@@ -117,7 +118,7 @@ class Breaker:
     """One service's breaker as seen by one call (create per call: the snapshot is per call)."""
 
     def __init__(self, service: str, redis: Redis, *, fail_max: int, reset_s: float,
-                 namespace: str = NAMESPACE, owner: "Breakers | None" = None) -> None:
+                 namespace: str = NAMESPACE, owner: Breakers | None = None) -> None:
         self.service = service
         self.key = f"{namespace}{service}"
         self.redis = redis
@@ -153,9 +154,9 @@ class Breaker:
         state = self.cb.state
         try:
             if failed:
-                state._handle_error(SystemFailure(self.service), reraise=False)  # noqa: SLF001
+                state._handle_error(SystemFailure(self.service), reraise=False)
             else:
-                state._handle_success()  # noqa: SLF001
+                state._handle_success()
         except (SystemFailure, pybreaker.CircuitBreakerError):
             pass  # pybreaker re-raises on trip; the caller already has its answer
         await self._flush()
@@ -185,13 +186,24 @@ class Breakers:
     """Factory of per-call `Breaker`s sharing settings and the Redis client."""
 
     def __init__(self, redis: Redis, *, fail_max: int, reset_s: float, services: Iterable[str],
-                 namespace: str = NAMESPACE) -> None:
+                 namespace: str = NAMESPACE, settings: Any = None) -> None:
         self.redis = redis
         self.namespace = namespace
-        self.fail_max = fail_max
-        self.reset_s = reset_s
+        self._fail_max = fail_max
+        self._reset_s = reset_s
+        # Given (the gateway's live settings view), the thresholds follow `breaker.fail_max` /
+        # `breaker.reset_s` (services/common/live.py): each call's Breaker reads them anew.
+        self.settings = settings
         self.services = tuple(sorted(services))
         self._snapshots: dict[str, tuple[dict[bytes, bytes], float]] = {}
+
+    @property
+    def fail_max(self) -> int:
+        return self.settings.breaker_fail_max if self.settings is not None else self._fail_max
+
+    @property
+    def reset_s(self) -> float:
+        return self.settings.breaker_reset_s if self.settings is not None else self._reset_s
 
     def get(self, service: str) -> Breaker:
         return Breaker(service, self.redis, fail_max=self.fail_max, reset_s=self.reset_s,

@@ -16,7 +16,8 @@ import re
 from typing import Any
 
 from google.protobuf import json_format
-from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor as F
+from google.protobuf.descriptor import Descriptor, EnumDescriptor
+from google.protobuf.descriptor import FieldDescriptor as F
 
 _INT_RANGES = {
     F.CPPTYPE_INT32: (-(2**31), 2**31 - 1), F.CPPTYPE_UINT32: (0, 2**32 - 1),
@@ -29,7 +30,7 @@ _WKT_JSON = {"google.protobuf.Struct": {"type": "object"}, "google.protobuf.Valu
 def enum_words(enum: EnumDescriptor) -> dict[int, str]:
     """number -> contract word: JOB_STATUS_CANCELLED -> "cancelled" (prefix = the enum's name)."""
     prefix = re.sub(r"(?<!^)(?=[A-Z])", "_", enum.name).upper() + "_"
-    return {v.number: (v.name[len(prefix):] if v.name.startswith(prefix) else v.name).lower()
+    return {v.number: (v.name.removeprefix(prefix)).lower()
             for v in enum.values}
 
 
@@ -190,7 +191,7 @@ def _fill(msg: Any, desc: Descriptor, data: Any, prefix: str, errors: list[dict[
         if f is None:
             _err(errors, path, "unknown field")
             continue
-        if value is None:
+        if value is None and not _is_json_value(f):  # google.protobuf.Value: null is a JSON value
             _err(errors, path, "must not be null")
         elif _is_map(f):
             _fill_map(getattr(msg, key), f, value, path, errors)
@@ -214,6 +215,10 @@ def _fill(msg: Any, desc: Descriptor, data: Any, prefix: str, errors: list[dict[
             ok, v = _scalar(f, value, path, errors)
             if ok:
                 setattr(msg, key, v)
+
+
+def _is_json_value(f: F) -> bool:
+    return f.message_type is not None and f.message_type.full_name == "google.protobuf.Value" and not f.is_repeated
 
 
 def _fill_map(target: Any, f: F, value: Any, path: str, errors: list[dict[str, str]]) -> None:
@@ -251,7 +256,7 @@ class Renderer:
         return {name: conv(msg, name) for name, conv in self._plan}
 
 
-def _value_converter(f: F):  # noqa: ANN202 - returns a small closure
+def _value_converter(f: F):
     if f.cpp_type == F.CPPTYPE_ENUM:
         words = enum_words(f.enum_type)
         return lambda v: words.get(v, str(v))
@@ -265,7 +270,7 @@ def _value_converter(f: F):  # noqa: ANN202 - returns a small closure
     return None
 
 
-def _converter(f: F):  # noqa: ANN202
+def _converter(f: F):
     conv = _value_converter(f)
     name = f.name
     if _is_map(f):

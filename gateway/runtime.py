@@ -17,12 +17,15 @@ from gateway.catalogue import IN_PROCESS, Action
 from gateway.pipeline.dispatch import Dispatcher, LocalHandler
 from gateway.pipeline.ratelimit import Limiter
 from gateway.rbac import Authorizer
+from services.common.live import Live
 from services.common.settings import Settings
 
 
 @dataclass
 class Runtime:
-    settings: Settings
+    # The live view of the settings (services/common/live.py): the registered keys — rate limits,
+    # breaker thresholds, SSOT TTL, default RPC deadline — read their current value at each access.
+    settings: Settings  # a LiveSettings in fact (duck-typed)
     redis: Redis
     engine: AsyncEngine
     catalogue: Mapping[str, Action]
@@ -32,16 +35,19 @@ class Runtime:
     limiter: Limiter
     dispatcher: Dispatcher
     app: Any  # the FastAPI app (the read path's cache lives on it)
+    live: Live  # started and stopped by the app's lifespan
 
     @classmethod
     def create(cls, *, settings: Settings, redis: Redis, engine: AsyncEngine, catalogue: Mapping[str, Action],
-               grants: Mapping[str, str], local: Mapping[str, LocalHandler], app: Any) -> "Runtime":
+               grants: Mapping[str, str], local: Mapping[str, LocalHandler], app: Any) -> Runtime:
         services = {a.service for a in catalogue.values() if a.service != IN_PROCESS}
+        live = Live(settings, redis, component="gateway")
+        view: Any = live.view  # everything below reads the settings through it
         return cls(
-            settings=settings, redis=redis, engine=engine, catalogue=catalogue,
+            settings=view, redis=redis, engine=engine, catalogue=catalogue,
             authorizer=Authorizer({a.permission: a.min_role for a in catalogue.values()}, grants),
             audit=AuditLog(engine),
             breakers=Breakers(redis, fail_max=settings.breaker_fail_max, reset_s=settings.breaker_reset_s,
-                              services=services),
-            limiter=Limiter(redis, settings), dispatcher=Dispatcher(settings, local), app=app,
+                              services=services, settings=view),
+            limiter=Limiter(redis, view), dispatcher=Dispatcher(view, local), app=app, live=live,
         )
