@@ -153,12 +153,14 @@ class Console:
     def sent(self, action: str) -> list[dict[str, Any]]:
         return [a for a in self.actions if a["body"] and a["body"].get("action") == action]
 
-    def screenshot(self, name: str, docs: bool = False) -> None:
+    def screenshot(self, name: str, docs_name: str | None = None) -> None:
+        """Always a test artifact (git-ignored); with SWITCHBOARD_UPDATE_DOCS_SCREENSHOTS=1 also the
+        README's copy under docs/console/."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        if docs and os.environ.get("SWITCHBOARD_UPDATE_DOCS_SCREENSHOTS") == "1":
+        if docs_name and os.environ.get("SWITCHBOARD_UPDATE_DOCS_SCREENSHOTS") == "1":
             DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(DOCS_SHOTS / f"{name}.png"), full_page=False)
+            self.page.screenshot(path=str(DOCS_SHOTS / f"{docs_name}.png"), full_page=False)
 
     def assert_no_errors(self) -> None:
         # A refused action logs nothing; a CSP violation or an uncaught exception does.

@@ -8,6 +8,9 @@ import { Catalogue, actionButton, actionPanel } from "../catalogue.js";
 const PAGE_SIZE = 25;
 const STATUS_OF_EVENT = { "job.started": "running", "job.succeeded": "succeeded", "job.failed": "failed", "job.cancelled": "cancelled" };
 
+// Row buttons that only make sense in some states (others are always shown).
+const APPLIES = { "job.cancel": ["pending", "running"], "job.terminate": ["running"], "job.retry": ["failed", "cancelled"] };
+
 // Actions of this view whose payload names one row: a button per row, no form needed.
 function scoped(field) {
   return Catalogue.forView("jobs").filter((a) => a.kind === "command" && field in (a.payload_schema?.properties || {}) &&
@@ -63,7 +66,8 @@ export function render(root, { data }) {
     { key: "created_at", label: "Created", render: (j) => fmtTime(j.created_at) },
   ];
   let tokens = [""], page = 0, rows = [], current = {};
-  const rowOpts = { rowKey: "job_id", rowActions: (j) => jobActions.map((a) => actionButton(a.name, { job_id: j.job_id })) };
+  const rowOpts = { rowKey: "job_id", rowActions: (j) => jobActions.filter((a) => !APPLIES[a.name] || APPLIES[a.name].includes(j.status))
+    .map((a) => actionButton(a.name, { job_id: j.job_id })) };
 
   async function load() {
     if (!listAction) { jobsBox.replaceChildren(h("p", {}, "job.list is not in the catalogue.")); return; }
@@ -96,6 +100,7 @@ export function render(root, { data }) {
       const job = rows.find((r) => r.job_id === d.job_id);
       if (job) job.status = status;
       tr.querySelector('[data-col="status"]').replaceChildren(statusBadge(status));
+      if (job) tr.querySelector(".row-actions")?.replaceChildren(...rowOpts.rowActions(job).filter(Boolean));
       tr.dataset.updatedBy = `event:${ev.id}`;
     } else if (!tr && ev.type === "job.submitted" && page === 0) {
       const j = { job_id: d.job_id, task: d.task, queue: d.queue, status: "pending", attempts: 0, created_at: ev.ts };
