@@ -118,7 +118,7 @@ class Breaker:
     """One service's breaker as seen by one call (create per call: the snapshot is per call)."""
 
     def __init__(self, service: str, redis: Redis, *, fail_max: int, reset_s: float,
-                 namespace: str = NAMESPACE, owner: Breakers | None = None) -> None:
+                 namespace: str = NAMESPACE, owner: "Breakers | None" = None) -> None:
         self.service = service
         self.key = f"{namespace}{service}"
         self.redis = redis
@@ -154,9 +154,9 @@ class Breaker:
         state = self.cb.state
         try:
             if failed:
-                state._handle_error(SystemFailure(self.service), reraise=False)
+                state._handle_error(SystemFailure(self.service), reraise=False)  # noqa: SLF001
             else:
-                state._handle_success()
+                state._handle_success()  # noqa: SLF001
         except (SystemFailure, pybreaker.CircuitBreakerError):
             pass  # pybreaker re-raises on trip; the caller already has its answer
         await self._flush()

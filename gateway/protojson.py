@@ -16,8 +16,7 @@ import re
 from typing import Any
 
 from google.protobuf import json_format
-from google.protobuf.descriptor import Descriptor, EnumDescriptor
-from google.protobuf.descriptor import FieldDescriptor as F
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor as F
 
 _INT_RANGES = {
     F.CPPTYPE_INT32: (-(2**31), 2**31 - 1), F.CPPTYPE_UINT32: (0, 2**32 - 1),
@@ -30,7 +29,7 @@ _WKT_JSON = {"google.protobuf.Struct": {"type": "object"}, "google.protobuf.Valu
 def enum_words(enum: EnumDescriptor) -> dict[int, str]:
     """number -> contract word: JOB_STATUS_CANCELLED -> "cancelled" (prefix = the enum's name)."""
     prefix = re.sub(r"(?<!^)(?=[A-Z])", "_", enum.name).upper() + "_"
-    return {v.number: (v.name.removeprefix(prefix)).lower()
+    return {v.number: (v.name[len(prefix):] if v.name.startswith(prefix) else v.name).lower()
             for v in enum.values}
 
 
@@ -256,7 +255,7 @@ class Renderer:
         return {name: conv(msg, name) for name, conv in self._plan}
 
 
-def _value_converter(f: F):
+def _value_converter(f: F):  # noqa: ANN202 - returns a small closure
     if f.cpp_type == F.CPPTYPE_ENUM:
         words = enum_words(f.enum_type)
         return lambda v: words.get(v, str(v))
@@ -270,7 +269,7 @@ def _value_converter(f: F):
     return None
 
 
-def _converter(f: F):
+def _converter(f: F):  # noqa: ANN202
     conv = _value_converter(f)
     name = f.name
     if _is_map(f):
