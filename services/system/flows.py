@@ -50,6 +50,17 @@ end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1
 """
+CONCURRENCY = 16
+
+
+class _Partial(Exception):
+    """Some queue calls failed: `done` did change (recorded), `error` is raised to the caller."""
+
+    def __init__(self, done: list[str], error: BaseException) -> None:
+        super().__init__(str(error))
+        self.done, self.error = done, error
+
+
 COMPONENTS = ("gateway", "jobs", "queue", "workers", "system", "config", "logs", "job-worker")
 
 
@@ -123,40 +134,69 @@ class SystemFlows:
     # --- pause-all --------------------------------------------------------------------------------
 
     async def pause_all(self, *, reason: str) -> Paused:
+        error: BaseException | None = None
+        queues: list[str] = []
+        workers: list[str] = []
         async with self.sessions.begin() as session:
             await service.get_pause_record(session, for_update=True)  # serialises pause/resume
-            queues: list[str] = []
-            workers: list[str] = []
             try:
                 listed = await self.rt.call("queue", queue_pb2_grpc.QueueServiceStub, "ListQueues",
                                             queue_pb2.ListQueuesRequest())
-                for q in listed.queues:
-                    if not q.paused:
-                        await self.rt.call("queue", queue_pb2_grpc.QueueServiceStub, "PauseQueue",
-                                           queue_pb2.PauseQueueRequest(queue_name=q.queue_name))
-                        queues.append(q.queue_name)
-                workers = await self._quiet_workers()
-            finally:
-                # Whatever was changed before a failure is recorded, so resume_all undoes it.
+                running = [q.queue_name for q in listed.queues if not q.paused]
+                queues = await self._each_queue("PauseQueue", queue_pb2.PauseQueueRequest, running)
+                await self._quiet_workers(workers)
+            except _Partial as exc:
+                queues, error = exc.done, exc.error
+            except DomainError as exc:
+                error = exc
+            # Whatever changed before a failure is recorded, so resume_all undoes it.
+            if error is None or queues or workers:
                 await service.record_paused(session, queues=queues, workers=workers, reason=reason)
+        if error is not None:
+            raise error
         return Paused(queues, workers)
 
     async def resume_all(self) -> Paused:
+        error: BaseException | None = None
         async with self.sessions.begin() as session:
             record = await service.get_pause_record(session, for_update=True)
             if not record.active:
                 return Paused([], [])
-            queues: list[str] = []
-            for name in record.queues:
-                try:
-                    await self.rt.call("queue", queue_pb2_grpc.QueueServiceStub, "ResumeQueue",
-                                       queue_pb2.ResumeQueueRequest(queue_name=name))
-                except NotFound:
-                    continue  # deleted meanwhile: nothing to restore
-                queues.append(name)
-            workers = await self._unquiet_workers(record.workers)
-            await service.clear_pause_record(session, queues=queues, workers=workers)
+            workers: list[str] = []
+            try:
+                queues = await self._each_queue("ResumeQueue", queue_pb2.ResumeQueueRequest, record.queues)
+                workers = await self._unquiet_workers(record.workers)
+            except _Partial as exc:
+                queues, error = exc.done, exc.error
+            if error is None:
+                await service.clear_pause_record(session, queues=queues, workers=workers)
+            else:  # keep what is still paused in the record: a retry resumes the rest
+                await service.forget_paused(session, kind="queue", names=queues)
+        if error is not None:
+            raise error
         return Paused(queues, workers)
+
+    async def _each_queue(self, method: str, request_cls: Any, names: list[str]) -> list[str]:
+        """Call `method` for every queue at once (each waits for worker acknowledgements, so one by
+        one would take a second per queue); returns the names it applied to, in order. A queue
+        deleted meanwhile is skipped; any other failure is raised once all calls have settled, so
+        what did change is still recorded by the caller."""
+        sem = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(name: str) -> str | None:
+            async with sem:
+                try:
+                    await self.rt.call("queue", queue_pb2_grpc.QueueServiceStub, method, request_cls(queue_name=name))
+                except NotFound:
+                    return None
+                return name
+
+        results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        done = [r for r in results if isinstance(r, str)]
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise _Partial(done, failed[0])
+        return done
 
     async def _workers(self) -> tuple[Any, Any, list[Any]] | None:
         """(pb2, stub class, workers) from the workers service; None when this build has none or it
@@ -172,17 +212,16 @@ class SystemFlows:
             return None
         return pb2, grpc_mod.WorkersServiceStub, list(listed.workers)
 
-    async def _quiet_workers(self) -> list[str]:
+    async def _quiet_workers(self, quieted: list[str]) -> None:
+        """Quiet every online worker, appending each to `quieted` as it is done."""
         found = await self._workers()
         if found is None:
-            return []
+            return
         pb2, stub, workers = found
-        quieted = []
         for w in workers:
             if w.status == "online":
                 await self.rt.call("workers", stub, "QuietWorkers", pb2.QuietWorkersRequest(destination=w.hostname))
                 quieted.append(w.hostname)
-        return quieted
 
     async def _unquiet_workers(self, hostnames: list[str]) -> list[str]:
         found = await self._workers() if hostnames else None

@@ -119,6 +119,11 @@ async def record_paused(session: AsyncSession, *, queues: list[str], workers: li
     await events.emit(session, "system.paused_all", {"queues": queues, "workers": workers, "reason": reason})
 
 
+async def forget_paused(session: AsyncSession, *, kind: str, names: list[str]) -> None:
+    if names:
+        await session.execute(delete(PausedItemRow).where(PausedItemRow.kind == kind, PausedItemRow.name.in_(names)))
+
+
 async def clear_pause_record(session: AsyncSession, *, queues: list[str], workers: list[str]) -> None:
     await session.execute(update(PauseAllRow).where(PauseAllRow.id == 1).values(active=False, reason="", since=None))
     await session.execute(delete(PausedItemRow))

@@ -1,0 +1,61 @@
+"""system.health and system.report through the gateway: real probes of the session's services,
+PostgreSQL, Redis, the broker, and the gateway's breaker state read from Redis."""
+
+from __future__ import annotations
+
+import time
+
+from tests.services.system.conftest import OPTIONAL
+from tests.services.system.system_helpers import act, audited
+
+SIX = ("jobs", "queue", "workers", "system", "config", "logs")
+
+
+def test_health_rolls_up_every_component(sys_api, redis_client) -> None:
+    started = time.monotonic()
+    body, trace = act(sys_api, "system.health")
+    assert time.monotonic() - started < 5
+    audited(sys_api, trace, "system.health", "succeeded")
+    comps = {c["name"]: c for c in body["data"]["components"]}
+    assert set(comps) == {*SIX, "postgresql", "redis", "broker", *(f"breaker.{s}" for s in SIX)}
+    for name in ("jobs", "queue", "system", "postgresql", "redis", "broker", *OPTIONAL):
+        assert comps[name] == {"name": name, "status": "ok", "detail": ""}, comps[name]
+    down = [s for s in ("workers", "config", "logs") if s not in OPTIONAL]
+    for name in down:  # not started in this session: reported, never an error
+        assert comps[name]["status"] == "down" and comps[name]["detail"], comps[name]
+    assert body["data"]["status"] == ("degraded" if down else "ok")
+
+
+def test_breaker_states_come_from_the_gateways_redis_hash(sys_api, redis_client) -> None:
+    key = "switchboard:breaker:logs"  # no test drives the logs service through this gateway
+    saved = redis_client.hgetall(key)
+    try:
+        redis_client.hset(key, mapping={"state": "open", "fail_counter": "5", "opened_at": repr(time.time())})
+        comps = {c["name"]: c for c in act(sys_api, "system.health")[0]["data"]["components"]}
+        assert comps["breaker.logs"]["status"] == "down" and comps["breaker.logs"]["detail"] == "open"
+        redis_client.hset(key, "state", "half-open")
+        body = act(sys_api, "system.health")[0]["data"]
+        comps = {c["name"]: c for c in body["components"]}
+        assert comps["breaker.logs"]["status"] == "degraded" and body["status"] == "degraded"
+    finally:
+        redis_client.delete(key)
+        if saved:
+            redis_client.hset(key, mapping=saved)
+    comps = {c["name"]: c for c in act(sys_api, "system.health")[0]["data"]["components"]}
+    assert comps["breaker.logs"]["status"] == "ok"
+
+
+def test_report_lists_components_queues_and_text(sys_api) -> None:
+    body, trace = act(sys_api, "system.report")
+    audited(sys_api, trace, "system.report", "succeeded")
+    rep = body["data"]["report"]
+    names = [s["name"] for s in rep["services"]]
+    assert names == ["gateway", "jobs", "queue", "workers", "system", "config", "logs", "job-worker"]
+    by = {s["name"]: s for s in rep["services"]}
+    assert by["system"]["status"] == "ok" and by["system"]["replicas"] >= 1 and by["system"]["version"]
+    assert by["jobs"]["status"] == "ok"
+    assert any(q["name"] == "default" for q in rep["queues"])
+    assert set(rep["workers"]) == {"online", "quiet", "offline"}
+    assert rep["maintenance"]["enabled"] in (True, False) and isinstance(rep["config_version"], int)
+    assert rep["text"].startswith("Switchboard system report") and "default" in rep["text"]
+    assert rep["generated_at"].endswith("Z")
