@@ -68,4 +68,8 @@ def add_action_endpoint(doc: dict[str, Any], catalogue: Mapping[str, Action]) ->
     }}
     doc["components"].setdefault("securitySchemes", {})["bearer"] = {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    # FastAPI documents every route as JSON; /metrics serves Prometheus' text exposition format.
+    metrics = doc["paths"].get("/metrics", {}).get("get")
+    if metrics is not None:
+        metrics["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
     return doc

@@ -26,9 +26,8 @@ from gateway import catalogue, rbac
 from gateway.auth import issue_token
 from services.common.db import libpq_url
 from services.common.events import STREAM
-from services.common.settings import PORTS
-from tests.conftest import REDIS_BASE, _lease_redis_db, free_port
-from tests.gateway.conftest import start_gateway, uid
+from tests.gateway.conftest import uid
+from tests.gateway.isolated import isolated_gateway
 
 CATALOGUE = catalogue.load()
 ACTIONS = sorted(CATALOGUE)  # the same descriptors GET /api/admin/actions lists (checked below)
@@ -80,21 +79,9 @@ def listing(api) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def isolated_gateway(settings, logs_dir) -> Iterator[str]:
-    """A gateway whose Redis is a private database and whose every service address is closed."""
-    n, owner = _lease_redis_db()
-    url = f"{REDIS_BASE}/{n}"
-    redis_sync.Redis.from_url(url).flushdb()
-    closed = {f"{svc.upper()}_ADDR": f"127.0.0.1:{free_port()}" for svc in PORTS}
-    comp, gw_url = start_gateway(settings, logs_dir, REDIS_URL=url, **closed)
-    try:
-        yield gw_url
-    finally:
-        comp.stop()
-        redis_sync.Redis.from_url(url).flushdb()
-        lock = redis_sync.Redis.from_url(f"{REDIS_BASE}/0")
-        if lock.get(f"switchboard:test-lease:{n}") == owner.encode():
-            lock.delete(f"switchboard:test-lease:{n}")
+def isolated(settings, logs_dir) -> Iterator[str]:
+    with isolated_gateway(settings, logs_dir) as url:
+        yield url
 
 
 REFUSED_TRACES: list[str] = []
@@ -106,7 +93,7 @@ def test_listing_is_the_catalogue(listing):
 
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("action", ACTIONS)
-def test_role_matrix(action, caller, listing, api, settings, isolated_gateway):
+def test_role_matrix(action, caller, listing, api, settings, isolated):
     spec = CATALOGUE[action]
     want = expected(caller, spec.min_role)
     sub = uid("matrix")
@@ -120,7 +107,7 @@ def test_role_matrix(action, caller, listing, api, settings, isolated_gateway):
         allowed = {a["name"]: a["allowed"] for a in r.json()["actions"]}
         assert allowed[action] is (want == "pass"), f"listing says allowed={allowed[action]} for {caller}"
     body = {"action": action, "payload": minimal_payload(listing[action]["payload_schema"])}
-    base = isolated_gateway if want == "pass" else api.url
+    base = isolated if want == "pass" else api.url
     r = api.http.post(f"{base}/api/admin/action", json=body, headers=headers)
     assert r.status_code < 500 or r.status_code in (501, 503, 504), r.text  # never a gateway failure
     if want == "pass":
