@@ -18,6 +18,7 @@ from gateway.pipeline.call import Call, Handler, Reply, problem
 from gateway.scrub import scrub
 
 log = logging.getLogger(__name__)
+access = logging.getLogger("gateway.access")  # one record per audited request (docs/logs.md)
 
 _BY_STATUS = {400: "invalid", 401: "unauthenticated", 403: "denied", 429: "rate_limited",
               503: "unavailable", 504: "unavailable"}
@@ -65,6 +66,9 @@ def wrap(next_: Handler, audit: AuditLog) -> Handler:
                                 code="INTERNAL", type_="/problems/internal")
         rec = entry(call, reply)
         metrics.OUTCOMES.labels(action=call.action.name, outcome=rec.outcome).inc()
+        access.info("%s %d", call.action.name, reply.status, extra={
+            "trace_id": call.trace_id, "action": call.action.name, "status": reply.status,
+            "outcome": rec.outcome, "duration_ms": round(rec.duration_ms, 3)})
         try:
             await audit.record(rec)
         except AuditUnavailable:

@@ -15,11 +15,32 @@ from typing import Any, Awaitable, Callable
 import grpc
 import psycopg
 import sqlalchemy.exc
+from google.protobuf import descriptor_pool
 
+from admin.v1 import action_pb2
 from services.common import context
 from services.common.errors import REASON_KEY, DomainError
 
 log = logging.getLogger(__name__)
+served = logging.getLogger("services.action")  # one record per action RPC served (docs/logs.md)
+_ACTIONS: dict[str, str] = {}
+
+
+def action_of(method: str) -> str:
+    """The catalogue name of `/pkg.Service/Method` ("" for an internal RPC), from its proto option."""
+    name = _ACTIONS.get(method)
+    if name is None:
+        name = ""
+        try:
+            svc, _, rpc = method.lstrip("/").rpartition("/")
+            m = descriptor_pool.Default().FindMethodByName(f"{svc}.{rpc}")
+            opts = m.GetOptions()
+            if opts.HasExtension(action_pb2.action):
+                name = opts.Extensions[action_pb2.action].name
+        except KeyError:
+            pass
+        _ACTIONS[method] = name
+    return name
 
 Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 
@@ -38,10 +59,13 @@ class TraceContextInterceptor(grpc.aio.ServerInterceptor):
     async def intercept_service(self, continuation, handler_call_details):  # type: ignore[override]
         handler = await continuation(handler_call_details)
         md = {k: v for k, v in (handler_call_details.invocation_metadata or ()) if isinstance(v, str)}
+        action = action_of(handler_call_details.method)
 
         def wrap(inner: Handler) -> Handler:
             async def call(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
                 token = context.set_current(context.from_metadata(md))
+                if action:
+                    served.info("%s", action, extra={"action": action})
                 try:
                     return await inner(request, ctx)
                 finally:
