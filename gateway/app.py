@@ -30,7 +30,7 @@ from gateway.pipeline.call import Call
 from gateway.pipeline.validate import trace_id_of
 from gateway.problems import problem_response
 from gateway.runtime import Runtime
-from services.common import clients
+from services.common import clients, telemetry
 from services.common.db import async_engine
 from services.common.settings import Settings
 from services.common.startup import settle_heap
@@ -86,6 +86,8 @@ def create_app(settings: Settings) -> FastAPI:
         rt = Runtime.create(settings=settings, redis=app.state.redis, engine=app.state.db,
                             catalogue=catalogue, grants=grants, local=GatewayAdmin(app).handlers(), app=app)
         app.state.runtime = rt
+        app.state.settings = rt.settings  # the live view (services/common/live.py), read path included
+        await rt.live.start()  # stored config values apply from the first request on
         app.state.catalogue = catalogue
         app.state.pipeline = pipeline.build(rt)
         rt.audit.start()
@@ -97,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             breaker_listener.cancel()
             await asyncio.gather(breaker_listener, return_exceptions=True)
+            await rt.live.stop()
             await rt.audit.close()
             await clients.close_all()
             await app.state.redis.aclose()
@@ -137,6 +140,10 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(readpath.router)
+    if telemetry.enabled():  # server spans for every route but the action fast path (tracing.py)
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     console.mount(app)  # the admin console's static files at / (SPEC §9)
 
     def openapi() -> dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 
 from gateway.pipeline import (
-    audit, authn, authz, breaker, dispatch, idempotency, maintenance, payload, ratelimit, respond, validate,
+    audit, authn, authz, breaker, dispatch, idempotency, maintenance, payload, ratelimit, respond, tracing,
+    validate,
 )
 from gateway.pipeline.call import Call
 
@@ -29,6 +30,7 @@ def build(rt: "Runtime") -> Callable[[Call], Awaitable[Response]]:
     h = authz.wrap(h, rt.authorizer)          # 4: RBAC needs the authenticated principal
     h = authn.wrap(h, s)                      # 2: everything below needs a principal
     h = audit.wrap(h, rt.audit)               # 3: wraps authentication, so every 401 is audited too
+    h = tracing.wrap(h)                       # 1b: the server span, once step 1 knows the trace id
     h = validate.wrap(h, rt.catalogue)        # 1: malformed or unknown requests stop here, unaudited
     return respond.measure(h)                 # 9: outermost, so it sees and measures every reply
 

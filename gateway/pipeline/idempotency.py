@@ -16,6 +16,7 @@ import secrets
 import orjson
 from redis.asyncio import Redis
 
+from gateway.pipeline.tracing import step_span
 from gateway.pipeline.call import Call, Handler, Reply, invalid, problem
 from services.common.settings import Settings
 
@@ -94,7 +95,8 @@ def wrap(next_: Handler, redis: Redis, settings: Settings) -> Handler:
         rkey = record_key(call.principal.sub, call.idempotency_key)
         token = secrets.token_hex(8)
         fp = fingerprint(call.action.name, call.payload)
-        res = await claim(keys=[rkey], args=[fp, token, settings.idempotency_lease_s * 1000])
+        with step_span("idempotency"):
+            res = await claim(keys=[rkey], args=[fp, token, settings.idempotency_lease_s * 1000])
         outcome = res[0].decode() if isinstance(res[0], bytes) else res[0]
         if outcome == "mismatch":
             return problem(call, 422, "this Idempotency-Key was used with a different action or payload",

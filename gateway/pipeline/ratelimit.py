@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 
 from gateway import metrics
 from gateway.catalogue import Action
+from gateway.pipeline.tracing import step_span
 from gateway.pipeline.call import Call, Handler, Reply, problem
 from services.common.settings import Settings
 
@@ -118,7 +119,8 @@ def wrap(next_: Handler, limiter: Limiter, settings: Settings) -> Handler:
     async def ratelimit(call: Call) -> Reply:
         assert call.action is not None and call.principal is not None
         windows = windows_for(call.action, settings)
-        admitted, retry_s, states = await limiter.hit(call.principal.sub, windows)
+        with step_span("ratelimit"):
+            admitted, retry_s, states = await limiter.hit(call.principal.sub, windows)
         call.headers["RateLimit-Policy"] = policy_header(windows)
         call.headers["RateLimit"] = ratelimit_header(states)
         if not admitted:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import grpc
 
-from services.common import context
+from services.common import context, telemetry
 from services.common.errors import from_rpc_error
 
 _channels: dict[str, grpc.aio.Channel] = {}
@@ -27,7 +27,9 @@ def channel(addr: str) -> grpc.aio.Channel:
     """A channel per address per process (channels multiplex; do not open one per call)."""
     ch = _channels.get(addr)
     if ch is None:
-        ch = _channels[addr] = grpc.aio.insecure_channel(addr, options=CHANNEL_OPTIONS)
+        ch = _channels[addr] = grpc.aio.insecure_channel(
+            addr, options=CHANNEL_OPTIONS, interceptors=telemetry.client_interceptors()
+        )
     return ch
 
 
@@ -40,8 +42,10 @@ async def call(
 ) -> R:
     """Call `method` (a stub's bound RPC) on behalf of the current caller (trace and actor travel);
     a failure becomes the DomainError that relays it (errors.from_rpc_error)."""
+    ctx = context.current()
     try:
-        return await method(request, metadata=metadata(), timeout=timeout_s)
+        with telemetry.joined(ctx.trace_id):
+            return await method(request, metadata=context.to_metadata(ctx), timeout=timeout_s)
     except grpc.aio.AioRpcError as exc:
         raise from_rpc_error(exc, sibling=sibling) from None
 

@@ -37,14 +37,20 @@ def new_span_id() -> str:
     return secrets.token_hex(8)
 
 
-def parse_traceparent(value: str | None) -> str | None:
-    """Trace id of a valid W3C traceparent (version 00), else None."""
+def parse_traceparent_ids(value: str | None) -> tuple[str, str] | None:
+    """(trace id, parent span id) of a valid W3C traceparent (version 00), else None."""
     if not value:
         return None
     m = _TRACEPARENT.match(value.strip().lower())
     if not m or m.group(1) == ZERO_TRACE or m.group(2) == "0" * 16:
         return None
-    return m.group(1)
+    return m.group(1), m.group(2)
+
+
+def parse_traceparent(value: str | None) -> str | None:
+    """Trace id of a valid W3C traceparent (version 00), else None."""
+    ids = parse_traceparent_ids(value)
+    return ids[0] if ids else None
 
 
 def valid_trace_id(value: str | None) -> str | None:
@@ -97,9 +103,13 @@ def from_metadata(metadata: dict[str, str]) -> CallContext:
 
 
 def to_metadata(ctx: CallContext) -> tuple[tuple[str, str], ...]:
-    """Outgoing gRPC metadata for a call made on behalf of `ctx` (gateway → service, service → service)."""
-    return (
-        ("traceparent", traceparent(ctx.trace_id)),
-        ("x-actor", ctx.actor),
-        ("x-roles", ",".join(ctx.roles)),
-    )
+    """Outgoing gRPC metadata for a call made on behalf of `ctx` (gateway → service, service → service).
+
+    With tracing on, OpenTelemetry's client interceptor writes `traceparent` (its client span's),
+    so it is not written twice; with tracing off, ours carries the trace id."""
+    from services.common import telemetry
+
+    identity = (("x-actor", ctx.actor), ("x-roles", ",".join(ctx.roles)))
+    if telemetry.enabled():
+        return identity
+    return (("traceparent", traceparent(ctx.trace_id)), *identity)

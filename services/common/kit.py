@@ -30,8 +30,9 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from admin.v1 import action_pb2, action_pb2_grpc
-from services.common import clients, db
+from services.common import clients, db, telemetry
 from services.common.errors import NotFound
+from services.common.live import Live
 from services.common.outbox import OutboxRelay
 from services.common.server import Built, build_server, serve
 from services.common.settings import Settings
@@ -54,6 +55,9 @@ class Runtime:
         # Queries: autocommit connections, no transaction round trips (db.read_engine).
         self.reads: async_sessionmaker[AsyncSession] = db.read_sessionmaker(self.engine)
         self.redis: aioredis.Redis = aioredis.Redis.from_url(settings.redis_url)
+        # Registered config keys applied live (services/common/live.py): `rpc.timeout_ms`,
+        # `log.level.<name>`; `self.live.value(key)` for any other registered key.
+        self.live = Live(settings, self.redis, component=name)
         self.background: list[Hook] = []
         self._closers: list[Hook] = [self.engine.dispose, self.redis.aclose, clients.close_all]
 
@@ -65,11 +69,12 @@ class Runtime:
     def celery(self) -> Celery:
         from services.common.celery import make_celery
 
+        telemetry.instrument_celery()  # publishes carry the trace into task headers
         return make_celery(self.settings)
 
     @property
     def rpc_timeout_s(self) -> float:
-        return self.settings.rpc_timeout_ms / 1000
+        return self.live.settings.rpc_timeout_ms / 1000
 
     def stub(self, sibling: str, stub_cls: type) -> Any:
         """A stub of a sibling service on the process's shared channel (resolve it per call: the
@@ -174,6 +179,7 @@ def build(service: Service, settings: Settings, *, port: int | None = None) -> R
     if service.outbox is not None and settings.outbox_relay:
         relay = OutboxRelay(rt.engine, rt.redis, service.outbox, database_url=settings.database_url)
         rt.background.append(relay.run)
+    rt.background.append(rt.live.run)
     rt.background.extend(make(rt) for make in service.background)
     return Running(service=service, runtime=rt, built=built)
 

@@ -15,6 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
+from services.common import telemetry
 from services.common.interceptors import DomainErrorInterceptor, TraceContextInterceptor
 from services.common.startup import settle_heap
 
@@ -34,7 +35,8 @@ class Built:
 
 def build_server(registrations: Iterable[Registration], *, host: str, port: int) -> Built:
     server = grpc.aio.server(
-        interceptors=[TraceContextInterceptor(), DomainErrorInterceptor()],
+        # OpenTelemetry's server span first (when tracing is on), then our call context and errors.
+        interceptors=[*telemetry.server_interceptors(), TraceContextInterceptor(), DomainErrorInterceptor()],
         options=[("grpc.so_reuseport", 0)],
     )
     names = []

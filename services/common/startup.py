@@ -7,18 +7,21 @@ from __future__ import annotations
 import gc
 import sys
 
-from services.common import jsonlog
+from services.common import jsonlog, telemetry
 from services.common.db import require_backends
 from services.common.settings import Settings, SettingsError, load
 
 
-def boot(component: str) -> Settings:
+def boot(component: str, *, tracing: bool = True) -> Settings:
+    """`tracing=False` for a process that forks its workers: each child sets up its own (telemetry.py)."""
     try:
         settings = load()
     except SettingsError as exc:
         print(f"{component}: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
     jsonlog.setup(component, settings.log_level, settings.redis_url)
+    if tracing:
+        telemetry.setup(component)
     require_backends(component, database_url=settings.database_url, redis_url=settings.redis_url)
     return settings
 
