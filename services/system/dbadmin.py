@@ -91,8 +91,8 @@ async def maintain(database_url: str, *, verb: str, table: str, full: bool = Fal
                 await conn.execute(sql.SQL(head + " {}").format(sql.Identifier(schema, name)))
             except psycopg.errors.QueryCanceled:
                 raise DeadlineExceeded(
-                    f"{verb} of {schema}.{name} hit the statement timeout ({timeout_ms} ms) and was cancelled",
-                    reason="STATEMENT_TIMEOUT", field="table",
+                    f"{verb} of {schema}.{name} hit the statement timeout ({timeout_ms} ms) and was cancelled;"
+                    " nothing was changed",
                 ) from None
     finally:
         await conn.close()
