@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -291,6 +292,24 @@ class Live:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+
+
+def start_thread(settings: Settings, component: str) -> threading.Thread:
+    """`Live.run()` on a daemon thread with its own event loop and Redis client, for a process
+    without an asyncio loop (a Celery job worker: call it in each pool child, e.g. from
+    `worker_process_init`, since threads do not survive a fork)."""
+
+    def main() -> None:
+        import redis.asyncio as aioredis
+
+        async def follow() -> None:
+            await Live(settings, aioredis.Redis.from_url(settings.redis_url), component=component).run()
+
+        asyncio.run(follow())
+
+    thread = threading.Thread(target=main, name=f"live-config-{component}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _s(v: Any) -> str:
