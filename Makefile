@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	# The repo root and proto/ (the import root of the generated admin.* packages) go on sys.path.
 	$(BIN)/python -c 'import sysconfig, pathlib; r = pathlib.Path.cwd(); (pathlib.Path(sysconfig.get_paths()["purelib"]) / "switchboard-paths.pth").write_text("\n".join([str(r), str(r / "proto"), ""]))'
+	bash tools/system-deps.sh
 	touch $(STAMP)
 
 proto: install
