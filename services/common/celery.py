@@ -46,3 +46,20 @@ def make_celery(settings: Settings) -> Celery:
 def broker_keys(queue: str) -> list[str]:
     """The Redis lists that hold a queue's messages (one per priority step)."""
     return [queue if step == 0 else f"{queue}{PRIORITY_SEP}{step}" for step in PRIORITY_STEPS]
+
+
+# Per-queue start rate limits (queue.set_rate_limit): the queue service writes them, the job
+# worker's task wrapper consults them before starting a job. Hash field = queue name, value =
+# jobs per second (absent or 0 = unlimited); the slot key holds the queue's next free start time.
+RATE_LIMITS_KEY = "switchboard:queue-rate-limits"
+
+
+def rate_slot_key(queue: str) -> str:
+    return f"switchboard:queue-rate-slot:{queue}"
+
+
+def broker_priority(priority: int) -> int:
+    """Celery's Redis transport delivers its priority 0 first; a switchboard job's priority 9 is
+    delivered first (payloads/jobs.md), so the message carries 9 - priority."""
+    return 9 - priority
+

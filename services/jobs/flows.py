@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
+from admin.queue.v1 import queue_pb2, queue_pb2_grpc
+from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 
-from admin.queue.v1 import queue_pb2, queue_pb2_grpc
 from services.common import context
-from services.common.celery import RUN_JOB_TASK
-from services.common.errors import DomainError, NotFound, Unavailable
+from services.common.celery import RUN_JOB_TASK, broker_priority
+from services.common.errors import DomainError, InvalidArgument, NotFound, Unavailable
 from services.common.kit import Runtime
-from services.jobs import service
-from services.jobs.models import RUNNING, Job
+from services.common.times import parse_iso
+from services.jobs import analytics, broker, bulk, service
+from services.jobs.bulk import Filter
+from services.jobs.models import PENDING, RUNNING, Job
 from services.jobs.revoker import Revoker
+
+DISPATCH_BATCH = 500
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +58,10 @@ class JobFlows:
 
     # --- commands ----------------------------------------------------------------------------
 
-    async def submit(self, *, task: str, kwargs: dict[str, Any], queue: str, priority: int) -> Job:
-        submission = service.validate_submission(task=task, kwargs=kwargs, queue=queue, priority=priority)
+    async def submit(self, *, task: str, kwargs: dict[str, Any], queue: str, priority: int, eta: str = "",
+                     countdown_s: int = 0, max_attempts: int = 0) -> Job:
+        submission = service.validate_submission(task=task, kwargs=kwargs, queue=queue, priority=priority,
+                                                 eta=eta, countdown_s=countdown_s, max_attempts=max_attempts)
         await self.require_queue(submission.queue)
         ctx = context.current()
         async with self.sessions.begin() as session:
@@ -61,6 +70,28 @@ class JobFlows:
             )
         await self.enqueue(job)
         return job
+
+    async def submit_scheduled(self, *, task: str, kwargs: dict[str, Any], queue: str, schedule: str,
+                               scheduled_for: str) -> tuple[Job, bool]:
+        """The scheduler's submission of one tick: at most one job per (schedule, tick)."""
+        if not schedule:
+            raise InvalidArgument("schedule is required", field="schedule")
+        tick = parse_iso(scheduled_for, "scheduled_for")
+        submission = replace(service.validate_submission(task=task, kwargs=kwargs, queue=queue, priority=0),
+                             schedule=schedule, scheduled_for=tick)
+        await self.require_queue(submission.queue)
+        ctx = context.current()
+        async with self.sessions.begin() as session:
+            if tick is not None:
+                await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(schedule))))
+                existing = (await session.execute(
+                    select(Job).where(Job.schedule == schedule, Job.scheduled_for == tick)
+                )).scalar_one_or_none()
+                if existing is not None:
+                    return existing, False
+            job = await service.create_job(session, submission=submission, trace_id=ctx.trace_id, actor=ctx.actor)
+        await self.enqueue(job)
+        return job, True
 
     async def cancel(self, *, job_id: str) -> Job:
         async with self.sessions.begin() as session:
@@ -109,27 +140,206 @@ class JobFlows:
                 err.field = "queue"
             raise
 
-    async def enqueue(self, job: Job) -> None:
-        ctx = context.current()
+    async def enqueue(self, job: Any) -> None:
+        """Send the job's broker message, unless it is held for a future eta (the dispatcher sends it)."""
+        if getattr(job, "held", False):
+            return
         try:
-            # The Celery task id IS the job id, so revoke and inspect speak job ids.
-            await asyncio.to_thread(
-                self.celery.send_task,
-                RUN_JOB_TASK,
-                kwargs={"job_id": job.job_id, "task": job.task, "kwargs": job.kwargs},
-                task_id=job.job_id,
-                queue=job.queue,
-                priority=job.priority,
-                headers={"trace_id": ctx.trace_id, "actor": ctx.actor},
-                retry=True,
-                retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
-            )
+            await asyncio.to_thread(self._send, job, context.current())
         except Exception as exc:  # noqa: BLE001 - any broker failure
             log.error("job %s recorded but not enqueued: %s", job.job_id, exc)
             raise Unavailable(f"job {job.job_id} was recorded but the broker is unreachable") from None
 
-    async def revoke(self, job_id: str, **options: Any) -> None:
+    def _send(self, job: Any, ctx: context.CallContext) -> None:
+        # The Celery task id IS the job id, so revoke and inspect speak job ids.
+        self.celery.send_task(
+            RUN_JOB_TASK,
+            kwargs={"job_id": job.job_id, "task": job.task, "kwargs": job.kwargs, "queue": job.queue},
+            task_id=job.job_id,
+            queue=job.queue,
+            priority=broker_priority(job.priority),
+            headers={"trace_id": ctx.trace_id, "actor": ctx.actor},
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
+        )
+
+    def _send_many(self, jobs: list[Any], ctx: context.CallContext | None = None) -> None:
+        for job in jobs:
+            self._send(job, ctx or context.CallContext(trace_id=job.trace_id or context.new_trace_id(),
+                                                      actor=job.created_by or "system"))
+
+    async def send_many(self, jobs: list[Any], *, own_context: bool = False) -> None:
+        if jobs:
+            await asyncio.to_thread(self._send_many, jobs, None if own_context else context.current())
+
+    async def revoke(self, job_id: str | list[str], **options: Any) -> None:
         try:
             await asyncio.to_thread(self.celery.control.revoke, job_id, **options)
         except Exception as exc:  # noqa: BLE001 - the row is already cancelled; say so in the log
             log.error("revoke of %s failed: %s", job_id, exc)
+
+    # --- options: the dispatcher of held jobs ----------------------------------------------------
+
+    async def dispatch_due(self) -> int:
+        """Send the messages of held jobs whose eta has passed; returns how many rows it handled.
+        The send happens inside the transaction: if the broker refuses, the rows stay held."""
+        now = datetime.now(UTC)
+        async with self.sessions.begin() as session:
+            jobs = (await session.execute(
+                select(Job).where(Job.held, Job.eta <= now).order_by(Job.eta)
+                .limit(DISPATCH_BATCH).with_for_update(skip_locked=True)
+            )).scalars().all()
+            if not jobs:
+                return 0
+            for job in jobs:
+                job.held = False
+            await session.flush()
+            await self.send_many([j for j in jobs if j.status == PENDING], own_context=True)
+        return len(jobs)
+
+    async def run_dispatcher(self, poll_s: float = 0.2) -> None:
+        while True:
+            try:
+                n = await self.dispatch_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dispatching held jobs failed")
+                n = 0
+            if n < DISPATCH_BATCH:
+                await asyncio.sleep(poll_s)
+
+    # --- bulk actions --------------------------------------------------------------------------
+
+    async def _dry(self, flt: Filter, elig: bulk.Eligibility) -> bulk.BulkResult:
+        bulk.check_filter(flt, elig)
+        async with self.reads.connect() as conn:
+            await bulk.check_listed(conn, flt, elig)
+            return await bulk.dry_run(conn, flt, elig)
+
+    async def retry_bulk(self, flt: Filter, *, dry_run: bool, elig: bulk.Eligibility = bulk.RETRYABLE,
+                         event: str = "job.bulk_retried") -> bulk.BulkResult:
+        if dry_run:
+            return await self._dry(flt, elig)
+        bulk.check_filter(flt, elig)
+        async with self.sessions.begin() as session:
+            await bulk.check_listed(await session.connection(), flt, elig)
+            jobs = await bulk.retry_matching(session, flt, elig, event=event)
+        await self.send_many(jobs)
+        return bulk.BulkResult(len(jobs), len(jobs), [])
+
+    async def cancel_bulk(self, flt: Filter, *, dry_run: bool) -> bulk.BulkResult:
+        if dry_run:
+            return await self._dry(flt, bulk.CANCELLABLE)
+        bulk.check_filter(flt, bulk.CANCELLABLE)
+        async with self.sessions.begin() as session:
+            await bulk.check_listed(await session.connection(), flt, bulk.CANCELLABLE)
+            done = await bulk.cancel_matching(session, flt)
+        await self._after_cancel(done)
+        return bulk.BulkResult(done.count, done.count, [])
+
+    async def _after_cancel(self, done: bulk.Cancelled) -> None:
+        # Pending: their messages leave the broker (the wrapper would skip them anyway). Running:
+        # SIGTERM, as job.cancel does.
+        for queue, ids in done.pending_by_queue.items():
+            await broker.remove(self.rt.redis, queue, ids)
+        if done.running:
+            await self.revoke(done.running, terminate=True, signal="SIGTERM")
+
+    async def delete_bulk(self, flt: Filter, *, dry_run: bool, elig: bulk.Eligibility, event: str,
+                          event_extra: dict[str, Any] | None = None) -> bulk.BulkResult:
+        if dry_run:
+            return await self._dry(flt, elig)
+        bulk.check_filter(flt, elig)
+        async with self.sessions.begin() as session:
+            await bulk.check_listed(await session.connection(), flt, elig)
+            n = await bulk.delete_matching(session, flt, elig, event=event, event_extra=event_extra)
+        return bulk.BulkResult(n, n, [])
+
+    # --- single-job overrides ------------------------------------------------------------------
+
+    async def delete(self, *, job_id: str) -> Job:
+        async with self.sessions.begin() as session:
+            return await bulk.delete_job(session, job_id=job_id)
+
+    async def promote(self, *, job_id: str) -> Job:
+        async with self.sessions.begin() as session:
+            job, send = await bulk.promote_job(session, job_id=job_id)
+        if send:
+            await self.enqueue(job)
+        return job
+
+    async def set_priority(self, *, job_id: str, priority: int) -> Job:
+        async with self.sessions.begin() as session:
+            job = await bulk.set_priority(session, job_id=job_id, priority=priority)
+        # Re-queue the message at its new priority step; when a worker already took it, there is
+        # nothing to move (and nothing to send twice). A held job has no message yet.
+        if not job.held and await broker.remove(self.rt.redis, job.queue, [job.job_id]):
+            await self.enqueue(job)
+        return job
+
+    async def mark_state(self, *, job_id: str, status: str, reason: str) -> Job:
+        async with self.sessions.begin() as session:
+            job, previous = await bulk.mark_state(session, job_id=job_id, status=status, reason=reason)
+        if previous == PENDING:
+            await broker.remove(self.rt.redis, job.queue, [job.job_id])
+            await self.revoke(job.job_id)
+        elif previous == RUNNING:
+            await self.revoke(job.job_id, terminate=True, signal="SIGTERM")
+        return job
+
+    async def dead_letters(self, **kw: Any) -> tuple[list[Any], str]:
+        async with self.reads.connect() as conn:
+            return await bulk.list_dead_letters(conn, **kw)
+
+    async def dashboard_counts(self) -> tuple[int, int]:
+        async with self.reads.connect() as conn:
+            return await bulk.count_dashboard(conn)
+
+    # --- analytics -----------------------------------------------------------------------------
+
+    async def summary(self, **kw: Any) -> analytics.Summary:
+        async with self.reads.connect() as conn:
+            return await analytics.summary(conn, **kw)
+
+    async def timeseries(self, **kw: Any) -> tuple[int, list[dict[str, Any]]]:
+        async with self.reads.connect() as conn:
+            return await analytics.timeseries(conn, **kw)
+
+    async def export_jobs(self, **kw: Any) -> analytics.Export:
+        async with self.reads.connect() as conn:
+            return await analytics.export_jobs(conn, **kw)
+
+    async def export_metrics(self, **kw: Any) -> analytics.Export:
+        async with self.reads.connect() as conn:
+            return await analytics.export_metrics(conn, **kw)
+
+    # --- for the queue service ------------------------------------------------------------------
+
+    async def peek(self, *, queue: str, limit: int) -> list[Any]:
+        """The next broker messages of `queue` whose jobs are pending and not held."""
+        if not 0 <= limit <= 100:
+            raise InvalidArgument("limit must be between 1 and 100", field="limit")
+        n = limit or 10
+        ids = await broker.peek(self.rt.redis, queue, n * 3 + 10)
+        if not ids:
+            return []
+        async with self.reads.connect() as conn:
+            rows = {r.job_id: r for r in (await conn.execute(
+                select(bulk.JOBS.c.job_id, bulk.JOBS.c.task, bulk.JOBS.c.priority)
+                .where(bulk.JOBS.c.job_id.in_(ids), bulk.JOBS.c.status == PENDING, ~bulk.JOBS.c.held,
+                       bulk.JOBS.c.queue == queue)
+            )).all()}
+        return [rows[i] for i in dict.fromkeys(ids) if i in rows][:n]
+
+    async def move(self, *, queue: str, target: str, job_ids: list[str]) -> int:
+        if target == queue:
+            raise InvalidArgument("target_queue must differ from queue_name", field="target_queue")
+        async with self.sessions.begin() as session:
+            rows = await bulk.move_jobs(session, queue=queue, target=target, job_ids=job_ids)
+        ready = [r for r in rows if not r.held]
+        removed = await broker.remove(self.rt.redis, queue, [r.job_id for r in ready])
+        # Only what left the source is sent again: a message a worker already took runs once.
+        await self.send_many([r for r in ready if r.job_id in removed], own_context=False)
+        return len(rows)
+

@@ -59,6 +59,13 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Job options (migration 0002): attempts allowed; the time the job is held until; whether its
+    # broker message is still to be sent (the dispatcher sends held jobs once `eta` has passed).
+    max_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    eta: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    schedule: Mapped[str] = mapped_column(String(128), default="")
+    scheduled_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 outbox = outbox_table(Base.metadata)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from services.common.paging import decode_page_token, encode_page_token
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.common.outbox import Outbox, event_row
+from services.common.times import iso
 from services.jobs.models import CANCELLED, FAILED, PENDING, RUNNING, STATUSES, Job, outbox
 from services.jobs.samples import validate_kwargs
 
@@ -34,24 +35,76 @@ def new_job_id() -> str:
     return f"job_{secrets.token_hex(8)}"
 
 
+MAX_COUNTDOWN_S = 365 * 86400
+MAX_ATTEMPTS = 100
+
+
 @dataclass(frozen=True, slots=True)
 class Submission:
     task: str
     kwargs: dict[str, Any]
     queue: str
     priority: int
+    max_attempts: int = 1
+    eta: datetime | None = None  # the time the job is held until (None: no delay)
+    schedule: str = ""
+    scheduled_for: datetime | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether the broker message waits for the dispatcher (eta still ahead)."""
+        return self.eta is not None and self.eta > datetime.now(UTC)
 
 
-def validate_submission(*, task: str, kwargs: dict[str, Any], queue: str, priority: int) -> Submission:
+def check_priority(priority: int) -> int:
+    if not 0 <= priority <= 9:
+        raise InvalidArgument(f"priority must be between 0 and 9, got {priority}", field="priority")
+    return priority
+
+
+def parse_eta(eta: str, countdown_s: int) -> datetime | None:
+    """`eta` (ISO 8601, UTC when it has no offset) or now + `countdown_s`; None for no delay."""
+    if eta and countdown_s:
+        raise InvalidArgument("give eta or countdown_s, not both", field="countdown_s")
+    now = datetime.now(UTC)
+    if countdown_s:
+        if not 0 < countdown_s <= MAX_COUNTDOWN_S:
+            raise InvalidArgument(f"countdown_s must be between 0 and {MAX_COUNTDOWN_S}", field="countdown_s")
+        return now + timedelta(seconds=countdown_s)
+    if not eta:
+        return None
+    try:
+        at = datetime.fromisoformat(eta.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidArgument("eta must be an ISO 8601 time", field="eta") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    if at > now + timedelta(seconds=MAX_COUNTDOWN_S):
+        raise InvalidArgument("eta must be at most 365 days ahead", field="eta")
+    return at.astimezone(UTC)
+
+
+def check_max_attempts(max_attempts: int) -> int:
+    if not 0 <= max_attempts <= MAX_ATTEMPTS:
+        raise InvalidArgument(f"max_attempts must be between 1 and {MAX_ATTEMPTS}", field="max_attempts")
+    return max_attempts or 1
+
+
+def validate_submission(
+    *, task: str, kwargs: dict[str, Any], queue: str, priority: int,
+    eta: str = "", countdown_s: int = 0, max_attempts: int = 0,
+) -> Submission:
     """Checks that need no I/O. The queue name is the queue service's to judge (it owns the rule and
     says INVALID_ARGUMENT or NOT_FOUND); the flow asks it."""
     if not task:
         raise InvalidArgument("task is required", field="task")
     clean = validate_kwargs(task, kwargs)
     queue = queue or DEFAULT_QUEUE
-    if not 0 <= priority <= 9:
-        raise InvalidArgument("priority must be between 0 and 9", field="priority")
-    return Submission(task=task, kwargs=clean, queue=queue, priority=priority)
+    check_priority(priority)
+    return Submission(
+        task=task, kwargs=clean, queue=queue, priority=priority,
+        max_attempts=check_max_attempts(max_attempts), eta=parse_eta(eta, countdown_s),
+    )
 
 
 def _check_job_id(job_id: str) -> None:
@@ -72,6 +125,11 @@ async def create_job(
         priority=submission.priority,
         attempts=0,
         kwargs=submission.kwargs,
+        max_attempts=submission.max_attempts,
+        eta=submission.eta,
+        held=submission.held,
+        schedule=submission.schedule,
+        scheduled_for=submission.scheduled_for,
         retry_of=retry_of,
         trace_id=trace_id,
         created_by=actor,
@@ -80,6 +138,10 @@ async def create_job(
     session.add(job)
     await session.flush()
     data = {"job_id": job.job_id, "task": job.task, "queue": job.queue, "priority": job.priority}
+    if job.eta is not None:
+        data["eta"] = iso(job.eta)
+    if job.schedule:
+        data["schedule"] = job.schedule
     if retry_of:
         data["retry_of"] = retry_of
     await OUTBOX.emit(session, "job.submitted", data)
@@ -198,7 +260,8 @@ async def retry_job(session: AsyncSession, *, job_id: str, trace_id: str, actor:
             field="job_id",
         )
     submission = Submission(
-        task=original.task, kwargs=dict(original.kwargs), queue=original.queue, priority=original.priority
+        task=original.task, kwargs=dict(original.kwargs), queue=original.queue, priority=original.priority,
+        max_attempts=original.max_attempts,
     )
     job = await create_job(session, submission=submission, trace_id=trace_id, actor=actor, retry_of=job_id)
     await OUTBOX.emit(session, "job.retried", {"job_id": job.job_id, "retry_of": job_id, "queue": job.queue})

@@ -10,7 +10,7 @@ from typing import Any
 
 from celery import Celery
 
-from services.common.celery import broker_keys
+from services.common.celery import RATE_LIMITS_KEY, broker_keys, rate_slot_key
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,24 @@ async def purge(redis: Any, *, queue_name: str) -> int:
     pipe.delete(*keys)
     replies = await pipe.execute()
     return int(sum(replies[: len(keys)]))
+
+
+async def set_rate_limit(redis: Any, *, queue_name: str, rate_limit_per_s: float) -> None:
+    """Publish a queue's start rate to the job workers' task wrapper (0 removes the limit)."""
+    if rate_limit_per_s > 0:
+        await redis.hset(RATE_LIMITS_KEY, queue_name, repr(float(rate_limit_per_s)))
+    else:
+        await redis.hdel(RATE_LIMITS_KEY, queue_name)
+        await redis.delete(rate_slot_key(queue_name))
+
+
+async def sync_rate_limits(redis: Any, limits: dict[str, float]) -> None:
+    """Make Redis say what the database says (at start-up: Redis may have been flushed)."""
+    pipe = redis.pipeline(transaction=True)
+    pipe.delete(RATE_LIMITS_KEY)
+    if limits:
+        pipe.hset(RATE_LIMITS_KEY, mapping={q: repr(float(r)) for q, r in limits.items()})
+    await pipe.execute()
 
 
 class ConsumerControl:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, MetaData, String, Text, func
+from sqlalchemy import Boolean, DateTime, Float, MetaData, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.outbox import outbox_table
@@ -24,6 +24,8 @@ class QueueRow(Base):
     queue_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     paused: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Jobs started per second at most, across every worker (0 = unlimited; migration 0002).
+    rate_limit_per_s: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.errors import AlreadyExists, InvalidArgument, NotFound
+from services.common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from services.common.outbox import Outbox
 from services.queue.models import QueueRow, outbox
 
@@ -94,3 +94,33 @@ async def record_cleared(session: AsyncSession, *, queue_name: str, cleared: int
     await events.emit(
         session, "queue.cleared", {"queue_name": queue_name, "cleared": cleared, "purged": purged}
     )
+
+
+MAX_RATE_PER_S = 10_000.0
+DEFAULT_QUEUE = "default"
+
+
+async def set_rate_limit(session: AsyncSession, *, queue_name: str, rate_limit_per_s: float) -> QueueRow:
+    if not 0 <= rate_limit_per_s <= MAX_RATE_PER_S:  # NaN fails the comparison too
+        raise InvalidArgument(f"rate_limit_per_s must be between 0 and {MAX_RATE_PER_S:g}",
+                              field="rate_limit_per_s")
+    row = await get_queue(session, queue_name=queue_name, for_update=True)
+    row.rate_limit_per_s = rate_limit_per_s
+    row.updated_at = datetime.now(UTC)
+    await session.flush()
+    await events.emit(session, "queue.rate_limit_changed",
+                      {"queue_name": queue_name, "rate_limit_per_s": rate_limit_per_s})
+    return row
+
+
+def check_deletable(queue_name: str) -> None:
+    if queue_name == DEFAULT_QUEUE:
+        raise FailedPrecondition("the default queue cannot be deleted", field="queue_name")
+
+
+async def delete_queue(session: AsyncSession, *, queue_name: str, cancelled: int) -> QueueRow:
+    check_deletable(queue_name)
+    row = await get_queue(session, queue_name=queue_name, for_update=True)
+    await session.execute(delete(QueueRow).where(QueueRow.queue_name == queue_name))
+    await events.emit(session, "queue.deleted", {"queue_name": queue_name, "cancelled": cancelled})
+    return row

@@ -64,6 +64,91 @@ class JobsServiceStub:
                 request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.RetryJobRequest.SerializeToString,
                 response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.RetryJobResponse.FromString,
                 _registered_method=True)
+        self.RetryBulk = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/RetryBulk',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.RetryBulkRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.FromString,
+                _registered_method=True)
+        self.CancelBulk = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/CancelBulk',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.CancelBulkRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.FromString,
+                _registered_method=True)
+        self.DeleteJob = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/DeleteJob',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.DeleteJobRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.DeleteJobResponse.FromString,
+                _registered_method=True)
+        self.PromoteJob = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/PromoteJob',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PromoteJobRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PromoteJobResponse.FromString,
+                _registered_method=True)
+        self.SetPriority = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/SetPriority',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SetPriorityRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SetPriorityResponse.FromString,
+                _registered_method=True)
+        self.MarkState = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/MarkState',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.MarkStateRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.MarkStateResponse.FromString,
+                _registered_method=True)
+        self.ListDeadLetters = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/ListDeadLetters',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ListDeadLettersRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ListDeadLettersResponse.FromString,
+                _registered_method=True)
+        self.RequeueDeadLetters = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/RequeueDeadLetters',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.RequeueDeadLettersRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.FromString,
+                _registered_method=True)
+        self.PurgeDeadLetters = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/PurgeDeadLetters',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PurgeDeadLettersRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.FromString,
+                _registered_method=True)
+        self.Summary = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/Summary',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SummaryRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SummaryResponse.FromString,
+                _registered_method=True)
+        self.Timeseries = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/Timeseries',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.TimeseriesRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.TimeseriesResponse.FromString,
+                _registered_method=True)
+        self.ExportJobs = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/ExportJobs',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportJobsRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportResponse.FromString,
+                _registered_method=True)
+        self.ExportMetrics = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/ExportMetrics',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportMetricsRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportResponse.FromString,
+                _registered_method=True)
+        self.PeekJobs = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/PeekJobs',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PeekJobsRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PeekJobsResponse.FromString,
+                _registered_method=True)
+        self.MoveJobs = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/MoveJobs',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.MoveJobsRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.MoveJobsResponse.FromString,
+                _registered_method=True)
+        self.CleanJobs = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/CleanJobs',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.CleanJobsRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.FromString,
+                _registered_method=True)
+        self.SubmitScheduledJob = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/SubmitScheduledJob',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SubmitScheduledJobRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SubmitScheduledJobResponse.FromString,
+                _registered_method=True)
         self.CancelQueuedJobs = channel.unary_unary(
                 '/admin.jobs.v1.JobsService/CancelQueuedJobs',
                 request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.CancelQueuedJobsRequest.SerializeToString,
@@ -115,9 +200,111 @@ class JobsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def CancelQueuedJobs(self, request, context):
+    def RetryBulk(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelBulk(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteJob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PromoteJob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPriority(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkState(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeadLetters(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequeueDeadLetters(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PurgeDeadLetters(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Summary(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Timeseries(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportJobs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportMetrics(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PeekJobs(self, request, context):
         """Internal.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MoveJobs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CleanJobs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitScheduledJob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelQueuedJobs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -160,6 +347,91 @@ def add_JobsServiceServicer_to_server(servicer, server):
                     servicer.RetryJob,
                     request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.RetryJobRequest.FromString,
                     response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.RetryJobResponse.SerializeToString,
+            ),
+            'RetryBulk': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryBulk,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.RetryBulkRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.SerializeToString,
+            ),
+            'CancelBulk': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelBulk,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.CancelBulkRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.SerializeToString,
+            ),
+            'DeleteJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteJob,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.DeleteJobRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.DeleteJobResponse.SerializeToString,
+            ),
+            'PromoteJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.PromoteJob,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PromoteJobRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PromoteJobResponse.SerializeToString,
+            ),
+            'SetPriority': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPriority,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SetPriorityRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SetPriorityResponse.SerializeToString,
+            ),
+            'MarkState': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkState,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.MarkStateRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.MarkStateResponse.SerializeToString,
+            ),
+            'ListDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeadLetters,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ListDeadLettersRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ListDeadLettersResponse.SerializeToString,
+            ),
+            'RequeueDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequeueDeadLetters,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.RequeueDeadLettersRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.SerializeToString,
+            ),
+            'PurgeDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.PurgeDeadLetters,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PurgeDeadLettersRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.SerializeToString,
+            ),
+            'Summary': grpc.unary_unary_rpc_method_handler(
+                    servicer.Summary,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SummaryRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SummaryResponse.SerializeToString,
+            ),
+            'Timeseries': grpc.unary_unary_rpc_method_handler(
+                    servicer.Timeseries,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.TimeseriesRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.TimeseriesResponse.SerializeToString,
+            ),
+            'ExportJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportJobs,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportJobsRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportResponse.SerializeToString,
+            ),
+            'ExportMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportMetrics,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportMetricsRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportResponse.SerializeToString,
+            ),
+            'PeekJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.PeekJobs,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PeekJobsRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PeekJobsResponse.SerializeToString,
+            ),
+            'MoveJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.MoveJobs,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.MoveJobsRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.MoveJobsResponse.SerializeToString,
+            ),
+            'CleanJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.CleanJobs,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.CleanJobsRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.SerializeToString,
+            ),
+            'SubmitScheduledJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitScheduledJob,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SubmitScheduledJobRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.SubmitScheduledJobResponse.SerializeToString,
             ),
             'CancelQueuedJobs': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelQueuedJobs,
@@ -334,6 +606,465 @@ class JobsService:
             '/admin.jobs.v1.JobsService/RetryJob',
             admin_dot_jobs_dot_v1_dot_jobs__pb2.RetryJobRequest.SerializeToString,
             admin_dot_jobs_dot_v1_dot_jobs__pb2.RetryJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryBulk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/RetryBulk',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.RetryBulkRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelBulk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/CancelBulk',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.CancelBulkRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/DeleteJob',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.DeleteJobRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.DeleteJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PromoteJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/PromoteJob',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.PromoteJobRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.PromoteJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPriority(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/SetPriority',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.SetPriorityRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.SetPriorityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/MarkState',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.MarkStateRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.MarkStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/ListDeadLetters',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.ListDeadLettersRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.ListDeadLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequeueDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/RequeueDeadLetters',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.RequeueDeadLettersRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PurgeDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/PurgeDeadLetters',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.PurgeDeadLettersRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Summary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/Summary',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.SummaryRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.SummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Timeseries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/Timeseries',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.TimeseriesRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.TimeseriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/ExportJobs',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportJobsRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/ExportMetrics',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportMetricsRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.ExportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PeekJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/PeekJobs',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.PeekJobsRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.PeekJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MoveJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/MoveJobs',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.MoveJobsRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.MoveJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CleanJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/CleanJobs',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.CleanJobsRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.BulkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitScheduledJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/SubmitScheduledJob',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.SubmitScheduledJobRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.SubmitScheduledJobResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -8,20 +8,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Queue(_message.Message):
-    __slots__ = ("queue_name", "description", "paused", "depth", "created_at", "updated_at")
+    __slots__ = ("queue_name", "description", "paused", "depth", "created_at", "updated_at", "rate_limit_per_s")
     QUEUE_NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     PAUSED_FIELD_NUMBER: _ClassVar[int]
     DEPTH_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMIT_PER_S_FIELD_NUMBER: _ClassVar[int]
     queue_name: str
     description: str
     paused: bool
     depth: int
     created_at: str
     updated_at: str
-    def __init__(self, queue_name: _Optional[str] = ..., description: _Optional[str] = ..., paused: _Optional[bool] = ..., depth: _Optional[int] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ...) -> None: ...
+    rate_limit_per_s: float
+    def __init__(self, queue_name: _Optional[str] = ..., description: _Optional[str] = ..., paused: _Optional[bool] = ..., depth: _Optional[int] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., rate_limit_per_s: _Optional[float] = ...) -> None: ...
 
 class ListQueuesRequest(_message.Message):
     __slots__ = ()
@@ -100,6 +102,102 @@ class ClearQueueResponse(_message.Message):
     purged: int
     dry_run: bool
     def __init__(self, cleared: _Optional[int] = ..., purged: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class PeekQueueRequest(_message.Message):
+    __slots__ = ("queue_name", "limit")
+    QUEUE_NAME_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    queue_name: str
+    limit: int
+    def __init__(self, queue_name: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class PeekedMessage(_message.Message):
+    __slots__ = ("job_id", "task", "priority")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    task: str
+    priority: int
+    def __init__(self, job_id: _Optional[str] = ..., task: _Optional[str] = ..., priority: _Optional[int] = ...) -> None: ...
+
+class PeekQueueResponse(_message.Message):
+    __slots__ = ("messages",)
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[PeekedMessage]
+    def __init__(self, messages: _Optional[_Iterable[_Union[PeekedMessage, _Mapping]]] = ...) -> None: ...
+
+class MoveQueueRequest(_message.Message):
+    __slots__ = ("queue_name", "target_queue", "job_ids")
+    QUEUE_NAME_FIELD_NUMBER: _ClassVar[int]
+    TARGET_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    JOB_IDS_FIELD_NUMBER: _ClassVar[int]
+    queue_name: str
+    target_queue: str
+    job_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, queue_name: _Optional[str] = ..., target_queue: _Optional[str] = ..., job_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MoveQueueResponse(_message.Message):
+    __slots__ = ("moved",)
+    MOVED_FIELD_NUMBER: _ClassVar[int]
+    moved: int
+    def __init__(self, moved: _Optional[int] = ...) -> None: ...
+
+class CleanQueueRequest(_message.Message):
+    __slots__ = ("queue_name", "status", "task", "older_than_s", "job_ids", "dry_run")
+    QUEUE_NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    OLDER_THAN_S_FIELD_NUMBER: _ClassVar[int]
+    JOB_IDS_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    queue_name: str
+    status: str
+    task: str
+    older_than_s: int
+    job_ids: _containers.RepeatedScalarFieldContainer[str]
+    dry_run: bool
+    def __init__(self, queue_name: _Optional[str] = ..., status: _Optional[str] = ..., task: _Optional[str] = ..., older_than_s: _Optional[int] = ..., job_ids: _Optional[_Iterable[str]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class CleanQueueResponse(_message.Message):
+    __slots__ = ("matched", "affected", "sample")
+    MATCHED_FIELD_NUMBER: _ClassVar[int]
+    AFFECTED_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_FIELD_NUMBER: _ClassVar[int]
+    matched: int
+    affected: int
+    sample: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, matched: _Optional[int] = ..., affected: _Optional[int] = ..., sample: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SetRateLimitRequest(_message.Message):
+    __slots__ = ("queue_name", "rate_limit_per_s")
+    QUEUE_NAME_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMIT_PER_S_FIELD_NUMBER: _ClassVar[int]
+    queue_name: str
+    rate_limit_per_s: float
+    def __init__(self, queue_name: _Optional[str] = ..., rate_limit_per_s: _Optional[float] = ...) -> None: ...
+
+class SetRateLimitResponse(_message.Message):
+    __slots__ = ("queue",)
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    queue: Queue
+    def __init__(self, queue: _Optional[_Union[Queue, _Mapping]] = ...) -> None: ...
+
+class DeleteQueueRequest(_message.Message):
+    __slots__ = ("queue_name", "force")
+    QUEUE_NAME_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    queue_name: str
+    force: bool
+    def __init__(self, queue_name: _Optional[str] = ..., force: _Optional[bool] = ...) -> None: ...
+
+class DeleteQueueResponse(_message.Message):
+    __slots__ = ("queue", "cancelled")
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    queue: Queue
+    cancelled: int
+    def __init__(self, queue: _Optional[_Union[Queue, _Mapping]] = ..., cancelled: _Optional[int] = ...) -> None: ...
 
 class QueuesSection(_message.Message):
     __slots__ = ("items", "dashboard")

@@ -64,6 +64,31 @@ class QueueServiceStub:
                 request_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.ClearQueueRequest.SerializeToString,
                 response_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.ClearQueueResponse.FromString,
                 _registered_method=True)
+        self.PeekQueue = channel.unary_unary(
+                '/admin.queue.v1.QueueService/PeekQueue',
+                request_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.PeekQueueRequest.SerializeToString,
+                response_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.PeekQueueResponse.FromString,
+                _registered_method=True)
+        self.MoveQueue = channel.unary_unary(
+                '/admin.queue.v1.QueueService/MoveQueue',
+                request_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.MoveQueueRequest.SerializeToString,
+                response_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.MoveQueueResponse.FromString,
+                _registered_method=True)
+        self.CleanQueue = channel.unary_unary(
+                '/admin.queue.v1.QueueService/CleanQueue',
+                request_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.CleanQueueRequest.SerializeToString,
+                response_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.CleanQueueResponse.FromString,
+                _registered_method=True)
+        self.SetRateLimit = channel.unary_unary(
+                '/admin.queue.v1.QueueService/SetRateLimit',
+                request_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.SetRateLimitRequest.SerializeToString,
+                response_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.SetRateLimitResponse.FromString,
+                _registered_method=True)
+        self.DeleteQueue = channel.unary_unary(
+                '/admin.queue.v1.QueueService/DeleteQueue',
+                request_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.DeleteQueueRequest.SerializeToString,
+                response_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.DeleteQueueResponse.FromString,
+                _registered_method=True)
 
 
 class QueueServiceServicer:
@@ -105,6 +130,36 @@ class QueueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PeekQueue(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MoveQueue(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CleanQueue(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRateLimit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteQueue(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueueServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -137,6 +192,31 @@ def add_QueueServiceServicer_to_server(servicer, server):
                     servicer.ClearQueue,
                     request_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.ClearQueueRequest.FromString,
                     response_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.ClearQueueResponse.SerializeToString,
+            ),
+            'PeekQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.PeekQueue,
+                    request_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.PeekQueueRequest.FromString,
+                    response_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.PeekQueueResponse.SerializeToString,
+            ),
+            'MoveQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.MoveQueue,
+                    request_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.MoveQueueRequest.FromString,
+                    response_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.MoveQueueResponse.SerializeToString,
+            ),
+            'CleanQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.CleanQueue,
+                    request_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.CleanQueueRequest.FromString,
+                    response_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.CleanQueueResponse.SerializeToString,
+            ),
+            'SetRateLimit': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRateLimit,
+                    request_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.SetRateLimitRequest.FromString,
+                    response_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.SetRateLimitResponse.SerializeToString,
+            ),
+            'DeleteQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteQueue,
+                    request_deserializer=admin_dot_queue_dot_v1_dot_queue__pb2.DeleteQueueRequest.FromString,
+                    response_serializer=admin_dot_queue_dot_v1_dot_queue__pb2.DeleteQueueResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -301,6 +381,141 @@ class QueueService:
             '/admin.queue.v1.QueueService/ClearQueue',
             admin_dot_queue_dot_v1_dot_queue__pb2.ClearQueueRequest.SerializeToString,
             admin_dot_queue_dot_v1_dot_queue__pb2.ClearQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PeekQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.queue.v1.QueueService/PeekQueue',
+            admin_dot_queue_dot_v1_dot_queue__pb2.PeekQueueRequest.SerializeToString,
+            admin_dot_queue_dot_v1_dot_queue__pb2.PeekQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MoveQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.queue.v1.QueueService/MoveQueue',
+            admin_dot_queue_dot_v1_dot_queue__pb2.MoveQueueRequest.SerializeToString,
+            admin_dot_queue_dot_v1_dot_queue__pb2.MoveQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CleanQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.queue.v1.QueueService/CleanQueue',
+            admin_dot_queue_dot_v1_dot_queue__pb2.CleanQueueRequest.SerializeToString,
+            admin_dot_queue_dot_v1_dot_queue__pb2.CleanQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRateLimit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.queue.v1.QueueService/SetRateLimit',
+            admin_dot_queue_dot_v1_dot_queue__pb2.SetRateLimitRequest.SerializeToString,
+            admin_dot_queue_dot_v1_dot_queue__pb2.SetRateLimitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.queue.v1.QueueService/DeleteQueue',
+            admin_dot_queue_dot_v1_dot_queue__pb2.DeleteQueueRequest.SerializeToString,
+            admin_dot_queue_dot_v1_dot_queue__pb2.DeleteQueueResponse.FromString,
             options,
             channel_credentials,
             insecure,
