@@ -32,7 +32,7 @@ class ConfigFlows:
         async with self.reads() as s:
             return await service.get(s, key=key)
 
-    async def list(self, *, prefix: str, page_size: int, page_token: str) -> tuple[list[Entry], str]:
+    async def list_entries(self, *, prefix: str, page_size: int, page_token: str) -> tuple[list[Entry], str]:
         size = service.page_size(page_size)
         after = service.decode_token(page_token, "k") if page_token else ""
         async with self.reads() as s:

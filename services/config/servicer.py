@@ -79,7 +79,7 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
         return config_pb2.GetConfigResponse(entry=to_proto(await self.flows.get(key=request.key)))
 
     async def ListConfig(self, request: config_pb2.ListConfigRequest, context: grpc.aio.ServicerContext):
-        rows, token = await self.flows.list(prefix=request.prefix, page_size=request.page_size,
+        rows, token = await self.flows.list_entries(prefix=request.prefix, page_size=request.page_size,
                                             page_token=request.page_token)
         reg = [config_pb2.RegisteredKey(key=r["key"], schema=to_value(r["schema"]), default=to_value(r["default"]))
                for r in registry.registered(self.flows.rt.settings)]
