@@ -305,13 +305,13 @@ class SystemFlows:
     async def report(self) -> Report:
         found, beats, queues, workers, config_version, maint, ann = await asyncio.gather(
             self.health(),
-            _quietly(heartbeat.replicas(self.redis), {}),
-            _quietly(self.rt.call("queue", queue_pb2_grpc.QueueServiceStub, "ListQueues",
+            quietly(heartbeat.replicas(self.redis), {}),
+            quietly(self.rt.call("queue", queue_pb2_grpc.QueueServiceStub, "ListQueues",
                                   queue_pb2.ListQueuesRequest()), None),
-            _quietly(self._worker_counts(), (0, 0, 0)),
-            _quietly(self._config_version(), 0),
+            quietly(self._worker_counts(), (0, 0, 0)),
+            quietly(self._config_version(), 0),
             self.maintenance(),
-            _quietly(self.announcement(), None),
+            quietly(self.announcement(), None),
         )
         status = {c.name: c.status for c in found.components}
         lines = []
@@ -404,7 +404,7 @@ class SystemFlows:
         await heartbeat.beat_forever(self.redis, "system")
 
 
-async def _quietly(aw: Any, default: Any) -> Any:
+async def quietly(aw: Any, default: Any) -> Any:
     """A report part that may fail (a sibling down): its default instead of failing the report."""
     try:
         return await aw

@@ -8,7 +8,7 @@ import grpc
 from admin.system.v1 import system_pb2, system_pb2_grpc
 
 from services.common.kit import Runtime, Service
-from services.system.flows import SystemFlows
+from services.system.flows import SystemFlows, quietly
 from services.system.health import Health
 from services.system.models import outbox
 from services.system.service import MaintenanceState
@@ -135,7 +135,8 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
         import asyncio
 
         h, maint, ann, paused = await asyncio.gather(
-            self.flows.health(), self.flows.maintenance(), self.flows.announcement(), self.flows.paused_all()
+            self.flows.health(), self.flows.maintenance(), quietly(self.flows.announcement(), None),
+            self.flows.paused_all(),
         )
         return system_pb2.SystemSection(
             maintenance=maintenance_pb(maint),
