@@ -16,7 +16,7 @@ import time
 import grpc
 
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
-from services.common import context, telemetry
+from services.common import context, live, telemetry
 from services.common.startup import boot
 from services.common.settings import Settings
 
@@ -70,11 +70,13 @@ def main() -> None:
     from celery.signals import worker_process_init
 
     @worker_process_init.connect(weak=False)
-    def trace_in_child(**_: object) -> None:
-        # A tracer provider (and its exporter thread) does not survive fork: each prefork child
-        # sets up its own, and continues the trace the task headers carry (telemetry.py).
+    def per_child(**_: object) -> None:
+        # Threads do not survive fork: each prefork child sets up its own tracer provider (and
+        # continues the trace the task headers carry, telemetry.py) and its own follower of live
+        # configuration (`log.level.job-worker`, services/common/live.py).
         if telemetry.setup("job-worker"):
             telemetry.instrument_celery()
+        live.start_thread(settings, "job-worker")
 
     log.info("job worker starting", extra={"queues": queues, "concurrency": n})
     app.worker_main(
