@@ -69,6 +69,7 @@ class LogShipper:
         self._idle = threading.Condition(self._lock)
         self._buf: deque[dict[str, str]] = deque()
         self._inflight = 0
+        self._inflight_dropped = 0  # of the batch in flight, records given up for newer ones
         self.dropped = 0  # records dropped by this process, ever
         self._reported = 0  # of which already added to DROPPED_KEY
         self.shipped = 0
@@ -83,8 +84,13 @@ class LogShipper:
         if self._pid != os.getpid():
             self._init_process()  # forked: the parent's thread and lock are not ours
         with self._lock:
-            if len(self._buf) + self._inflight >= self.capacity and self._buf:
-                self._buf.popleft()
+            if len(self._buf) + self._inflight - self._inflight_dropped >= self.capacity:
+                # Full: the oldest record held goes. While a batch is in flight that is its oldest
+                # one not yet given up (taken back if the batch arrives after all).
+                if self._inflight > self._inflight_dropped:
+                    self._inflight_dropped += 1
+                else:
+                    self._buf.popleft()
                 self.dropped += 1
             was_empty = not self._buf
             self._buf.append(fields)
@@ -94,7 +100,7 @@ class LogShipper:
     def pending(self) -> int:
         """Records held (buffered or being sent)."""
         with self._lock:
-            return len(self._buf) + self._inflight
+            return len(self._buf) + self._inflight - self._inflight_dropped
 
     def unreported_drops(self) -> int:
         with self._lock:
@@ -149,7 +155,8 @@ class LogShipper:
                     self._wake.wait(self.retry_s)
                     break
                 with self._lock:
-                    self._inflight = 0
+                    self.dropped -= self._inflight_dropped  # they arrived after all
+                    self._inflight = self._inflight_dropped = 0
                     self._reported += drops
                     self.shipped += len(batch)
 
@@ -164,10 +171,12 @@ class LogShipper:
     def _requeue(self, batch: list[dict[str, str]]) -> None:
         """Put an unsent batch back in front (it is the oldest), dropping what no longer fits."""
         with self._lock:
-            self._inflight = 0
-            room = self.capacity - len(self._buf)
-            keep = batch[len(batch) - room :] if room < len(batch) else batch
-            self.dropped += len(batch) - len(keep)
+            keep = batch[self._inflight_dropped :]  # the given-up ones are counted already
+            self._inflight = self._inflight_dropped = 0
+            room = max(0, self.capacity - len(self._buf))
+            if room < len(keep):
+                self.dropped += len(keep) - room
+                keep = keep[len(keep) - room :]
             self._buf.extendleft(reversed(keep))
             while len(self._buf) > self.capacity:
                 self._buf.popleft()

@@ -16,7 +16,8 @@ from tests.services.logs.logs_helpers import PrivateRedis
 
 def test_producer_with_redis_down_keeps_serving_and_counts_drops_exactly() -> None:
     server = PrivateRedis()  # a free port: nothing listens there yet
-    shipper = logship.LogShipper(server.url, "jobs", capacity=100, retry_s=0.05)
+    # retry_s tiny: the thread keeps taking batches while records arrive (the in-flight path).
+    shipper = logship.LogShipper(server.url, "jobs", capacity=100, batch=30, retry_s=0.001)
     handler = jsonlog.ShipHandler(shipper, "jobs")
     logger = logging.getLogger("tests.logship.down")
     logger.propagate = False
