@@ -17,11 +17,11 @@ from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
+
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
-
 from services.common import heartbeat
-from services.common.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from services.common.errors import DomainError, InvalidArgument, NotFound, Unavailable
 from services.common.kit import Runtime
 from services.common.times import iso, parse_iso
 from services.system import dbadmin, health, service, siblings, streams
@@ -51,6 +51,8 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 1
 """
 CONCURRENCY = 16
+FINISHED = {"": jobs_pb2.JOB_STATUS_UNSPECIFIED, "succeeded": jobs_pb2.JOB_STATUS_SUCCEEDED,
+            "failed": jobs_pb2.JOB_STATUS_FAILED, "cancelled": jobs_pb2.JOB_STATUS_CANCELLED}
 
 
 class _Partial(Exception):
@@ -352,20 +354,25 @@ class SystemFlows:
         return await dbadmin.migrations(self.settings.database_url, budget_s=budget_s)
 
     async def cleanup(self, req: Any) -> Any:
-        """db.cleanup: finished jobs older than the bound, deleted by the jobs service."""
+        """db.cleanup: finished jobs older than the bound, deleted as job.delete does by the jobs
+        service (CleanJobs: one transaction or nothing); then `db.cleaned` on a real run."""
         if req.older_than_s < 1:
             raise InvalidArgument("older_than_s is required: an integer >= 1 (seconds since the job finished)",
                                   reason="BOUND_REQUIRED", field="older_than_s")
-        if req.status and req.status not in ("succeeded", "failed", "cancelled"):
-            raise InvalidArgument("status must be succeeded, failed or cancelled (finished jobs only)",
+        status = FINISHED.get(req.status)
+        if status is None:
+            raise InvalidArgument("status must be succeeded, failed or cancelled (finished jobs only), or \"\"",
                                   field="status")
-        if not hasattr(jobs_pb2, "CleanupJobsRequest"):
-            raise FailedPrecondition(
-                "the jobs service of this build offers no bulk delete (CleanupJobs); db.cleanup needs it",
-                reason="JOBS_CLEANUP_UNAVAILABLE")
-        return await self.rt.call("jobs", jobs_pb2_grpc.JobsServiceStub, "CleanupJobs", jobs_pb2.CleanupJobsRequest(
-            status=req.status, queue=req.queue, task=req.task, older_than_s=req.older_than_s,
+        resp = await self.rt.call("jobs", jobs_pb2_grpc.JobsServiceStub, "CleanJobs", jobs_pb2.CleanJobsRequest(
+            status=status, queue=req.queue, task=req.task, older_than_s=req.older_than_s,
             job_ids=list(req.job_ids), dry_run=req.dry_run))
+        if not req.dry_run:
+            async with self.sessions.begin() as session:
+                await service.events.emit(session, "db.cleaned", {
+                    "matched": int(resp.matched), "affected": int(resp.affected), "status": req.status,
+                    "queue": req.queue, "task": req.task, "older_than_s": int(req.older_than_s),
+                    "job_ids": list(req.job_ids)})
+        return resp
 
     # --- broker and events ------------------------------------------------------------------------
 

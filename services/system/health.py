@@ -42,11 +42,11 @@ class Health:
     breakers: dict[str, str]  # service -> closed | half_open | open
 
 
-async def _bounded(name: str, probe: Awaitable[Component], timeout: float = PROBE_S) -> Component:
+async def _bounded(name: str, probe: Awaitable[Component], limit_s: float = PROBE_S) -> Component:
     try:
-        return await asyncio.wait_for(probe, timeout)
+        return await asyncio.wait_for(probe, limit_s)
     except TimeoutError:
-        return Component(name, "down", f"no answer within {timeout:g} s")
+        return Component(name, "down", f"no answer within {limit_s:g} s")
     except Exception as exc:  # noqa: BLE001 - a probe's failure is the component's state
         return Component(name, "down", f"{type(exc).__name__}: {exc}"[:300])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from admin.system.v1 import system_pb2, system_pb2_grpc
 
+from admin.system.v1 import system_pb2, system_pb2_grpc
 from services.common.kit import Runtime, Service
 from services.system.flows import SystemFlows, quietly
 from services.system.health import Health
