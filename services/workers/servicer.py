@@ -16,6 +16,7 @@ from services.common.kit import Runtime, Service
 from services.common.times import iso
 from services.workers.control import REPLY_TIMEOUT_S
 from services.workers.flows import Outcome, WorkersFlows
+from services.workers.managers import servicer as managers
 from services.workers.models import OFFLINE, QUIET, WorkerRow, outbox
 from services.workers.registry import Registry
 
@@ -151,8 +152,8 @@ SERVICE = Service(
     add_servicer=pb_grpc.add_WorkersServiceServicer_to_server,
     make_servicer=lambda rt: WorkersServicer(WorkersFlows(rt, registry(rt))),
     outbox=outbox,
-    background=(lambda rt: registry(rt).run,),
+    background=(lambda rt: registry(rt).run, managers.background),
     # Further gRPC services of this process (managers, schedules) are added here as
     # (descriptor, add_servicer, make_servicer) triples; `registry(rt)` is theirs to share.
-    extra=(),
+    extra=(managers.EXTRA,),
 )
