@@ -33,6 +33,7 @@ BATCH_MAX = 500
 REAP_EVERY_S = 1.0
 REFRESH_S = 10.0
 ASK_TIMEOUT_S = 1.0
+RECHECK_S = (1.0, 2.5)
 
 
 def live_from(hostname: str, stats: Any, queues: Any) -> Live | None:
@@ -57,10 +58,18 @@ class Registry:
 
     # --- public: what flows ask after a command ---------------------------------------------
 
-    def touch(self, hostnames: Iterable[str]) -> None:
-        """Ask these workers' live details soon."""
-        self._dirty.update(hostnames)
+    def touch(self, hostnames: Iterable[str], *, again: bool = True) -> None:
+        """Ask these workers' live details now, and again a little later (a pool resize or a
+        consumer change is applied by the worker shortly after its reply)."""
+        hosts = set(hostnames)
+        if not hosts:
+            return
+        self._dirty.update(hosts)
         self._wake.set()
+        if again:
+            loop = asyncio.get_running_loop()
+            for delay in RECHECK_S:
+                loop.call_later(delay, lambda: self.touch(hosts, again=False))
 
     async def refresh(self, hostnames: list[str], *, timeout: float = ASK_TIMEOUT_S) -> None:
         """Ask stats and queues now and store them (workers that do not answer keep their row)."""
