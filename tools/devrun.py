@@ -278,7 +278,10 @@ def components() -> tuple[list[Child], list[Child]]:
                 if module_exists(f"services.{name}")]
     edge = []
     if module_exists("services.jobs.worker"):
+        # Two job workers, so the workers view and `destination` have something to tell apart:
+        # each names itself jobs-<random>@<host> (services/jobs/worker.py).
         edge.append(Child("worker", [py, "-m", "services.jobs.worker"], "celery"))
+        edge.append(Child("worker-2", [py, "-m", "services.jobs.worker"], "celery"))
     if module_exists("gateway"):
         edge.append(Child("gateway", [py, "-m", "gateway"], "http"))
     return services, edge
