@@ -11,10 +11,10 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
+
 from admin.config.v1 import config_pb2, config_pb2_grpc
 from services.common.errors import DomainError
 from services.common.kit import Runtime

@@ -108,7 +108,7 @@ class Filter:
     text: str = ""
 
     @classmethod
-    def of(cls, req: Any, *, with_range: bool = True) -> "Filter":
+    def of(cls, req: Any, *, with_range: bool = True) -> Filter:
         since, until = check_range(req.since, req.until) if with_range else (None, None)
         return cls(
             level=check_level(req.level),

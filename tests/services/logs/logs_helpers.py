@@ -58,7 +58,7 @@ class PrivateRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> "PrivateRedis":
+    def start(self) -> PrivateRedis:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is not installed"
         self.proc = subprocess.Popen(
