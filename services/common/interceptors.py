@@ -4,7 +4,8 @@
    context, so events, logs and Celery headers carry the caller's trace and identity.
 2. `DomainErrorInterceptor` — turns a `DomainError` into its status code with the reason (and the
    field at fault) in trailing metadata; a value the database refuses (its data-exception class)
-   becomes INVALID_ARGUMENT; anything else becomes INTERNAL without a stack trace.
+   becomes INVALID_ARGUMENT; an unreachable or full database becomes UNAVAILABLE; anything else
+   becomes INTERNAL without a stack trace.
 """
 
 from __future__ import annotations
@@ -98,6 +99,15 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
                         grpc.StatusCode.INVALID_ARGUMENT,
                         f"a value cannot be stored: {detail}",
                         trailing_metadata=((REASON_KEY, "UNSTORABLE_VALUE"),),
+                    )
+                except (psycopg.OperationalError, sqlalchemy.exc.OperationalError) as exc:
+                    # The database is away or full (restart, failover, too many clients): the
+                    # caller may retry, and the gateway's breaker counts it — not a 500.
+                    log.error("database unavailable in %s: %s", method, str(exc).strip().splitlines()[0])
+                    await ctx.abort(
+                        grpc.StatusCode.UNAVAILABLE,
+                        "the database is unavailable; retry shortly",
+                        trailing_metadata=((REASON_KEY, "DATABASE_UNAVAILABLE"),),
                     )
                 except Exception:
                     log.exception("unhandled error in %s", method)
