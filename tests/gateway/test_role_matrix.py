@@ -22,8 +22,10 @@ import psycopg
 import pytest
 import redis as redis_sync
 
+from admin.queue.v1 import queue_pb2, queue_pb2_grpc
 from gateway import catalogue, rbac
 from gateway.auth import issue_token
+from services.common.context import CallContext, to_metadata
 from services.common.db import libpq_url
 from services.common.events import STREAM
 from tests.gateway.conftest import uid
@@ -129,14 +131,16 @@ def test_role_matrix(action, caller, listing, api, settings, isolated):
     REFUSED_TRACES.append(trace)  # ... and published no event (checked once, below)
 
 
-def test_refused_calls_published_no_event(api, settings, queue_service):
+def test_refused_calls_published_no_event(settings, queue_service, grpc_channel_factory):
     assert REFUSED_TRACES, "the matrix refused nothing"
-    # A sentinel change through the same stack: once its event is on the stream, an event of any
-    # refused call (all made earlier) would have been published too.
+    # A sentinel change on the queue service (straight over gRPC, so no gateway channel state is
+    # involved): once its event is on the stream, an event of any refused call, all made earlier,
+    # would have been published too.
     trace = secrets.token_hex(16)
-    r = api.act("queue.create", {"queue_name": f"matrix-{secrets.token_hex(4)}"}, key=uid("k"),
-                headers={"X-Trace-Id": trace})
-    assert r.status_code == 200, r.text
+    stub = queue_pb2_grpc.QueueServiceStub(grpc_channel_factory(settings.addr("queue")))
+    stub.CreateQueue(queue_pb2.CreateQueueRequest(queue_name=f"matrix-{secrets.token_hex(4)}"),
+                     metadata=to_metadata(CallContext(trace_id=trace, actor="matrix", roles=("admin",))),
+                     timeout=10)
     red = redis_sync.Redis.from_url(settings.redis_url, decode_responses=True)
     deadline = time.monotonic() + 10
     while True:
@@ -146,4 +150,3 @@ def test_refused_calls_published_no_event(api, settings, queue_service):
         time.sleep(0.05)
     assert trace in traces, "the sentinel event never arrived"
     assert not traces & set(REFUSED_TRACES)
-
