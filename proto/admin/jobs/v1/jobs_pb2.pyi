@@ -565,6 +565,36 @@ class CountJobsResponse(_message.Message):
     by_status: _containers.ScalarMap[str, int]
     def __init__(self, by_status: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
+class ReapJobsRequest(_message.Message):
+    __slots__ = ("timeout_s", "reason", "limit")
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    timeout_s: int
+    reason: str
+    limit: int
+    def __init__(self, timeout_s: _Optional[int] = ..., reason: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ReapJobsResponse(_message.Message):
+    __slots__ = ("job_ids",)
+    JOB_IDS_FIELD_NUMBER: _ClassVar[int]
+    job_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, job_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PurgeJobsRequest(_message.Message):
+    __slots__ = ("older_than_s", "limit")
+    OLDER_THAN_S_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    older_than_s: int
+    limit: int
+    def __init__(self, older_than_s: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class PurgeJobsResponse(_message.Message):
+    __slots__ = ("deleted",)
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: int
+    def __init__(self, deleted: _Optional[int] = ...) -> None: ...
+
 class JobsSection(_message.Message):
     __slots__ = ("recent", "dashboard")
     RECENT_FIELD_NUMBER: _ClassVar[int]

@@ -159,6 +159,16 @@ class JobsServiceStub:
                 request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.CountJobsRequest.SerializeToString,
                 response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.CountJobsResponse.FromString,
                 _registered_method=True)
+        self.ReapJobs = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/ReapJobs',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ReapJobsRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ReapJobsResponse.FromString,
+                _registered_method=True)
+        self.PurgeJobs = channel.unary_unary(
+                '/admin.jobs.v1.JobsService/PurgeJobs',
+                request_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PurgeJobsRequest.SerializeToString,
+                response_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PurgeJobsResponse.FromString,
+                _registered_method=True)
 
 
 class JobsServiceServicer:
@@ -315,6 +325,18 @@ class JobsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReapJobs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PurgeJobs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JobsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -442,6 +464,16 @@ def add_JobsServiceServicer_to_server(servicer, server):
                     servicer.CountJobs,
                     request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.CountJobsRequest.FromString,
                     response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.CountJobsResponse.SerializeToString,
+            ),
+            'ReapJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReapJobs,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ReapJobsRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.ReapJobsResponse.SerializeToString,
+            ),
+            'PurgeJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.PurgeJobs,
+                    request_deserializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PurgeJobsRequest.FromString,
+                    response_serializer=admin_dot_jobs_dot_v1_dot_jobs__pb2.PurgeJobsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1119,6 +1151,60 @@ class JobsService:
             '/admin.jobs.v1.JobsService/CountJobs',
             admin_dot_jobs_dot_v1_dot_jobs__pb2.CountJobsRequest.SerializeToString,
             admin_dot_jobs_dot_v1_dot_jobs__pb2.CountJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReapJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/ReapJobs',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.ReapJobsRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.ReapJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PurgeJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/admin.jobs.v1.JobsService/PurgeJobs',
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.PurgeJobsRequest.SerializeToString,
+            admin_dot_jobs_dot_v1_dot_jobs__pb2.PurgeJobsResponse.FromString,
             options,
             channel_credentials,
             insecure,
