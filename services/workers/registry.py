@@ -31,9 +31,9 @@ log = logging.getLogger(__name__)
 
 BATCH_MAX = 500
 REAP_EVERY_S = 1.0
-REFRESH_S = 10.0
+REFRESH_S = 5.0
 ASK_TIMEOUT_S = 1.0
-RECHECK_S = (1.0, 2.5)
+RECHECK_S = (1.0, 2.5, 4.5)
 
 
 def live_from(hostname: str, stats: Any, queues: Any) -> Live | None:

@@ -75,7 +75,7 @@ def test_grow_shrink_autoscale_restart(api, fleet, settings, redis_client) -> No
     assert live_stats(api, b)["pool_size"] == 2
     audited_with_event(settings, redis_client, trace, "worker.pool_grow", "worker.pool_changed",
                        hostname=a, change="grow", n=2)
-    wait_for(lambda: registry_row(settings, a)["pool_size"] == 4, timeout=5, what="registry follows the grow")
+    wait_for(lambda: registry_row(settings, a)["pool_size"] == 4, timeout=6, what="registry follows the grow")
 
     trace = secrets.token_hex(16)
     ok(act(api, "worker.pool_shrink", {"destination": a, "n": 1}, trace=trace))
