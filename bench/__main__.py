@@ -4,7 +4,8 @@ side by side in one run on one private stack. Prints a table and writes bench/re
 Absolute times on a shared 2-core machine are noisy; the ratios and the gateway-added latency
 (gateway p50/p99 minus direct p50/p99 of the same RPC in the same run) are what to compare.
 Environment: BENCH_N (requests per row, default 2000), BENCH_SECONDS (steady-read phase, default 5),
-BENCH_WS_CLIENTS (default 500).
+BENCH_WS_CLIENTS (default 500), BENCH_WRK_SECONDS (each wrk row, default 5), BENCH_ONLY (comma list of
+sections to run: direct, read, peer; default all).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import scenarios
+from bench import peer, scenarios
 from bench.stack import running_stack
 from bench.stats import Row
 
@@ -43,25 +44,43 @@ async def main() -> dict:
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform()},
         "n": n,
     }
+    only = set(os.environ.get("BENCH_ONLY", "direct,read,peer").split(","))
     with running_stack(gateways=1) as stack:
-        rows, comparisons = await scenarios.gateway_vs_direct(stack, n=n)
-        results["rows"] = [r.as_dict() for r in rows]
-        results["gateway_vs_direct"] = comparisons
-        print_table(rows)
-        print()
-        for c in comparisons:
-            print(
-                f"{c['action']:<12} c={c['concurrency']:<3} gateway/direct p50 x{c['ratio_p50']:.2f}  "
-                f"added p50 {c['added_p50_ms']:.3f} ms  added p99 {c['added_p99_ms']:.3f} ms  "
-                f"gateway {c['gateway_rps']:.0f} req/s"
-            )
-        print()
-        read = await scenarios.read_path(stack, n=n)
-        results["read_path"] = read
-        print_table([Row(**r) for r in read.get("rows", [])])
-        for k, v in read.items():
-            if k != "rows":
-                print(f"{k}: {v}")
+        if "direct" in only:
+            rows, comparisons = await scenarios.gateway_vs_direct(stack, n=n)
+            results["rows"] = [r.as_dict() for r in rows]
+            results["gateway_vs_direct"] = comparisons
+            print_table(rows)
+            print()
+            for c in comparisons:
+                print(
+                    f"{c['action']:<12} c={c['concurrency']:<3} gateway/direct p50 x{c['ratio_p50']:.2f}  "
+                    f"added p50 {c['added_p50_ms']:.3f} ms  added p99 {c['added_p99_ms']:.3f} ms  "
+                    f"gateway {c['gateway_rps']:.0f} req/s"
+                )
+            print()
+        if "read" in only:
+            read = await scenarios.read_path(stack, n=n)
+            results["read_path"] = read
+            print_table([Row(**r) for r in read.get("rows", [])])
+            for k, v in read.items():
+                if k != "rows":
+                    print(f"{k}: {v}")
+        missing = peer.available()
+        if "peer" in only and missing:
+            print(f"\nskipping the wrk rows: {missing}")
+            results["peer"] = {"skipped": missing}
+        elif "peer" in only:
+            print("\nFlower's revoke beside our job.cancel (wrk, interleaved):")
+            vs = await peer.flower_vs_cancel(stack)
+            print_table([Row(**r) for r in vs["rows"]])
+            print(f"summary: {vs['summary']}")
+            tput = await peer.throughput(stack)
+            print("\nfull pipeline at c=16 (wrk), CPU ms per action per process:")
+            print_table([Row(**r) for r in tput["rows"]])
+            for action, cpu in tput["cpu_ms_per_action"].items():
+                print(f"  {action:<11} " + "  ".join(f"{k} {v}" for k, v in cpu.items()))
+            results["peer"] = {"flower_vs_cancel": vs, "throughput": tput}
     OUT.write_text(json.dumps(results, indent=2))
     print(f"\nwrote {OUT}")
     return results

@@ -39,6 +39,7 @@ class Stack:
     settings: Settings
     env: dict[str, str]
     procs: list[subprocess.Popen] = field(default_factory=list)
+    pids: dict[str, int] = field(default_factory=dict)  # component name -> pid (CPU accounting)
     gateway_urls: list[str] = field(default_factory=list)
     logdir: Path = ROOT / ".run" / "bench"
 
@@ -49,6 +50,7 @@ class Stack:
             [sys.executable, "-m", module], env={**self.env, **extra}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
         )
         self.procs.append(p)
+        self.pids[name] = p.pid
         return p
 
 
