@@ -32,8 +32,8 @@ class Control:
         self.app = app
 
     async def broadcast(
-        self, command: str, hosts: list[str], *, timeout: float, arguments: dict[str, Any] | None = None,
-        reply: bool = True,
+        self, command: str, hosts: list[str], *, timeout: float,  # noqa: ASYNC109 - the reply wait
+        arguments: dict[str, Any] | None = None, reply: bool = True,
     ) -> Answer:
         if not hosts:
             return Answer({}, [])

@@ -20,7 +20,7 @@ from admin.queue.v1 import queue_pb2, queue_pb2_grpc
 from services.common.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument
 from services.common.kit import Runtime
 from services.workers import service
-from services.workers.control import REPLY_TIMEOUT_S, Answer, Control
+from services.workers.control import Answer, Control
 from services.workers.models import WorkerRow
 from services.workers.registry import Registry, live_from
 
@@ -87,9 +87,8 @@ class WorkersFlows:
     async def inspect(self, *, destination: str, budget: float) -> Outcome:
         hosts = await self._hosts(destination)
         names = ("stats", "active_queues", "active", "reserved", "registered")
-        answers = dict(zip(names, await asyncio.gather(
-            *(self.control.broadcast(n, hosts, timeout=budget) for n in names)
-        )))
+        got = await asyncio.gather(*(self.control.broadcast(n, hosts, timeout=budget) for n in names))
+        answers = dict(zip(names, got, strict=True))
         stats = answers["stats"]
         outcome = self._outcome(hosts, stats, budget)
         for r in outcome.replies:

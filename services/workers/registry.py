@@ -71,7 +71,7 @@ class Registry:
             for delay in RECHECK_S:
                 loop.call_later(delay, lambda: self.touch(hosts, again=False))
 
-    async def refresh(self, hostnames: list[str], *, timeout: float = ASK_TIMEOUT_S) -> None:
+    async def refresh(self, hostnames: list[str], *, timeout: float = ASK_TIMEOUT_S) -> None:  # noqa: ASYNC109
         """Ask stats and queues now and store them (workers that do not answer keep their row)."""
         if not hostnames:
             return

@@ -9,8 +9,8 @@ import secrets
 import signal
 import time
 
-from tests.services.workers.conftest import start_named
 from tests.gateway.conftest import audit_rows
+from tests.services.workers.conftest import start_named
 from tests.services.workers.workers_helpers import act, ok, registry_row, stream_events, wait_for
 
 
