@@ -179,7 +179,7 @@ def test_devrun_starts_every_component_and_sigterm_stops_them_all(
                    for m in re.finditer(r"started (\S+) \(pid (\d+)\)", out.text())}
         expected = {name for name in PORTS if devrun.module_exists(f"services.{name}")}
         assert {"jobs", "queue"} <= expected
-        assert set(started) == expected | {"worker", "gateway"}
+        assert set(started) == expected | {"worker", "worker-2", "gateway"}  # two job workers (make run)
         assert "migrated schemas: " in out.text()
         assert f"console: http://127.0.0.1:{gateway_port}/" in out.text()
         for name in expected:  # our own health check, not devrun's word for it
