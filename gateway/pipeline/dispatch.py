@@ -42,7 +42,14 @@ def status_error(call: Call, code: grpc.StatusCode, details: str, reason: str = 
     errors = [{"field": field, "message": details}] if field else []
     return problem(call, status, details or code.name.lower().replace("_", " "),
                    code=reason or code.name, type_="/problems/" + code.name.lower().replace("_", "-"),
-                   errors=errors, executed=executed, system_failure=code in SYSTEM_FAILURES)
+                   errors=errors, executed=executed, system_failure=_unwell(code, reason))
+
+
+def _unwell(code: grpc.StatusCode, reason: str) -> bool:
+    """Does this failure say the service is unwell (trip its breaker)? A DEADLINE_EXCEEDED the service
+    itself answered with a reason (a Celery worker that did not reply in time) is the service
+    working: it answered within our deadline."""
+    return code in SYSTEM_FAILURES and not (code == S.DEADLINE_EXCEEDED and reason)
 
 
 def success(call: Call, data: dict[str, Any]) -> Reply:

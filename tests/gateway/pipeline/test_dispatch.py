@@ -51,3 +51,15 @@ async def test_in_process_handler_errors_map_like_grpc():
     d = Dispatcher(Settings(), {"ResetCircuit": missing})
     reply = await d(make_call(action="circuit.reset", payload={"service": "x"}))
     assert reply.status == 404 and reply.executed and orjson.loads(reply.body)["errors"][0]["field"] == "service"
+
+
+def test_a_deadline_the_service_reports_does_not_trip_its_breaker():
+    # The workers service answered in time that a Celery worker did not: the service is well.
+    reported = status_error(make_call(action="job.get"), S.DEADLINE_EXCEEDED, "w1 did not answer", "WORKER_TIMEOUT",
+                            "destination", executed=True)
+    assert reported.status == 504 and not reported.system_failure
+    # Our own deadline ran out (no reason from the service): it is unwell.
+    assert status_error(make_call(action="job.get"), S.DEADLINE_EXCEEDED, "", executed=True).system_failure
+    # A service that says its database is away is unwell, reason or not.
+    assert status_error(make_call(action="job.get"), S.UNAVAILABLE, "db", "DATABASE_UNAVAILABLE",
+                        executed=True).system_failure
