@@ -15,7 +15,7 @@ from gateway.catalogue import IN_PROCESS, Action
 from gateway.pipeline.call import Call, Handler, Reply, problem
 from services.common import clients
 from services.common.context import CallContext, to_metadata
-from services.common.errors import FIELD_KEY, REASON_KEY, DomainError
+from services.common.errors import ERRORS_KEY, FIELD_KEY, REASON_KEY, DomainError
 from services.common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,11 +35,12 @@ LocalHandler = Callable[[Any, Call], Awaitable[Any]]
 
 
 def status_error(call: Call, code: grpc.StatusCode, details: str, reason: str = "", field: str = "",
-                 *, executed: bool) -> Reply:
+                 *, executed: bool, errors: list[dict[str, str]] | None = None) -> Reply:
     status = HTTP_STATUS.get(code, 500)
     if status == 500:
         details = "the service failed to handle the request"  # never relay a stack trace
-    errors = [{"field": field, "message": details}] if field else []
+        errors = None
+    errors = errors or ([{"field": field, "message": details}] if field else [])
     return problem(call, status, details or code.name.lower().replace("_", " "),
                    code=reason or code.name, type_="/problems/" + code.name.lower().replace("_", "-"),
                    errors=errors, executed=executed, system_failure=_unwell(code, reason))
@@ -50,6 +51,17 @@ def _unwell(code: grpc.StatusCode, reason: str) -> bool:
     itself answered with a reason (a Celery worker that did not reply in time) is the service
     working: it answered within our deadline."""
     return code in SYSTEM_FAILURES and not (code == S.DEADLINE_EXCEEDED and reason)
+
+
+def _field_errors(raw: str | None) -> list[dict[str, str]] | None:
+    """Every field at fault, when the service named several (errors.ERRORS_KEY)."""
+    if not raw:
+        return None
+    try:
+        items = orjson.loads(raw)
+        return [{"field": str(i["field"]), "message": str(i["message"])} for i in items]
+    except (orjson.JSONDecodeError, TypeError, KeyError):
+        return None
 
 
 def success(call: Call, data: dict[str, Any]) -> Reply:
@@ -92,7 +104,8 @@ class Dispatcher:
                 # No service reason: the transport failed, the call never ran (nothing to store).
                 return status_error(call, S.UNAVAILABLE, f"the {action.service} service cannot be reached",
                                     executed=False)
-            return status_error(call, exc.code(), exc.details() or "", reason, field, executed=True)
+            return status_error(call, exc.code(), exc.details() or "", reason, field, executed=True,
+                                errors=_field_errors(md.get(ERRORS_KEY)))
         except Exception as exc:  # noqa: BLE001 - a connection-level failure: unreachable service
             log.warning("dispatch failed", extra={"action": action.name, "error": repr(exc)[:200]})
             return status_error(call, S.UNAVAILABLE, f"the {action.service} service cannot be reached",
@@ -103,7 +116,7 @@ class Dispatcher:
         try:
             resp = await self.local[action.method_name](call.message, call)
         except DomainError as exc:
-            return status_error(call, exc.code, exc.message, exc.reason, exc.field, executed=True)
+            return status_error(call, exc.code, exc.message, exc.reason, exc.field, executed=True, errors=exc.errors)
         except Exception:  # noqa: BLE001
             log.exception("in-process action failed", extra={"action": action.name})
             return status_error(call, S.INTERNAL, "", executed=True)

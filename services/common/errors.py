@@ -5,28 +5,36 @@ the gateway maps the status to HTTP with one table.
 
 from __future__ import annotations
 
+import json
+
 import grpc
 
-# Trailing-metadata keys through which a reason and a field travel to the gateway.
+# Trailing-metadata keys through which a reason, a field and (several) field errors travel to the gateway.
 REASON_KEY = "x-error-reason"
 FIELD_KEY = "x-error-field"
+ERRORS_KEY = "x-error-errors"  # JSON [{"field", "message"}], when more than one field is at fault
 
 
 class DomainError(Exception):
     code: grpc.StatusCode = grpc.StatusCode.INTERNAL
     reason: str = "INTERNAL"
 
-    def __init__(self, message: str, *, reason: str | None = None, field: str = "") -> None:
+    def __init__(
+        self, message: str, *, reason: str | None = None, field: str = "", errors: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if reason:
             self.reason = reason
-        self.field = field
+        self.field = field or (errors[0]["field"] if errors else "")
+        self.errors = errors or []
 
     def trailing_metadata(self) -> tuple[tuple[str, str], ...]:
         md: tuple[tuple[str, str], ...] = ((REASON_KEY, self.reason),)
         if self.field:
             md += ((FIELD_KEY, self.field),)
+        if len(self.errors) > 1:
+            md += ((ERRORS_KEY, json.dumps(self.errors, ensure_ascii=True)),)
         return md
 
 

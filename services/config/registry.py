@@ -137,9 +137,8 @@ def errors_of(key: str, value: Any) -> list[dict[str, str]]:
 
 
 def check_value(key: str, value: Any, prefix: str = "") -> None:
-    """INVALID_ARGUMENT naming the first failing path (the message lists every failure)."""
-    errs = errors_of(key, value)
+    """INVALID_ARGUMENT with one field error per failing JSON-Schema path."""
+    errs = [{"field": prefix + e["field"], "message": e["message"]} for e in errors_of(key, value)]
     if errs:
-        first = errs[0]
-        detail = "; ".join(f"{prefix}{e['field']}: {e['message']}" for e in errs)
-        raise InvalidArgument(f"{key}: {detail}", reason="SCHEMA_VIOLATION", field=prefix + first["field"])
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errs)
+        raise InvalidArgument(f"{key}: {detail}", reason="SCHEMA_VIOLATION", errors=errs)

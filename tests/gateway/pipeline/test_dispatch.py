@@ -63,3 +63,16 @@ def test_a_deadline_the_service_reports_does_not_trip_its_breaker():
     # A service that says its database is away is unwell, reason or not.
     assert status_error(make_call(action="job.get"), S.UNAVAILABLE, "db", "DATABASE_UNAVAILABLE",
                         executed=True).system_failure
+
+
+def test_every_field_error_a_service_names_reaches_the_problem():
+    from gateway.pipeline.dispatch import _field_errors
+    from services.common.errors import ERRORS_KEY, InvalidArgument
+
+    err = InvalidArgument("two bad", errors=[{"field": "value.a", "message": "x"}, {"field": "value.b", "message": "y"}])
+    md = dict(err.trailing_metadata())
+    assert md["x-error-field"] == "value.a"
+    errors = _field_errors(md[ERRORS_KEY])
+    doc = orjson.loads(status_error(make_call(action="job.get"), S.INVALID_ARGUMENT, "two bad", err.reason,
+                                    err.field, executed=True, errors=errors).body)
+    assert doc["errors"] == [{"field": "value.a", "message": "x"}, {"field": "value.b", "message": "y"}]
