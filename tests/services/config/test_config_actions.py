@@ -3,6 +3,8 @@ answer, the stored rows, the `config.changed` event and the audit record (payloa
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from services.common.live import LIVE_HASH, REGISTERED_KEYS, decode_field
@@ -67,6 +69,13 @@ def test_registered_values_within_schema_are_stored(capi, settings):
     assert data["entry"]["value"] is None
     assert versions(settings, "system.announcement")[-1]["value"] is None
     ok(capi, "config.delete", {"key": "system.announcement"})
+
+
+def test_set_names_every_failing_path(capi, settings):
+    r = capi.act("config.set", {"key": "system.announcement", "value": {"message": "", "level": "loud", "x": 1}},
+                 key=secrets.token_hex(6))
+    assert r.status_code == 400 and r.json()["code"] == "SCHEMA_VIOLATION"
+    assert [e["field"] for e in r.json()["errors"]] == ["value.level", "value.message", "value.x"]
 
 
 def test_validate_answers_errors_and_stores_nothing(capi, settings, redis_client):
