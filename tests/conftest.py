@@ -282,3 +282,21 @@ def grpc_channel_factory():
     yield make
     for ch in opened:
         ch.close()
+
+
+@pytest.fixture(scope="session")
+def gateway(settings: Settings, logs_dir: Path) -> Iterator[tuple[Component, str]]:
+    """The session's gateway (`python -m gateway`), shared by every test directory."""
+    comp, url = start_gateway(settings, logs_dir)
+    yield comp, url
+    comp.stop()
+
+
+@pytest.fixture(scope="session")
+def api(gateway: tuple[Component, str], settings: Settings) -> Iterator["Api"]:  # noqa: F821 - tests.helpers.Api
+    import httpx
+
+    from tests.helpers import Api
+
+    with httpx.Client(timeout=30) as http:
+        yield Api(gateway[1], settings, http)

@@ -10,7 +10,7 @@ import pytest
 import redis as redis_sync
 
 from services.common.settings import Settings
-from tests.gateway.conftest import Api, api, gateway  # noqa: F401 - the gateway fixtures, shared
+from tests.helpers import Api
 
 
 @pytest.fixture(scope="session")

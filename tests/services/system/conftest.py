@@ -13,7 +13,6 @@ import redis as redis_sync
 from services.common.db import libpq_url
 from services.common.settings import Settings
 from tests.conftest import ROOT, Services
-from tests.gateway.conftest import api, gateway  # noqa: F401 - the session gateway and its client
 
 OPTIONAL = tuple(n for n in ("config", "workers") if (ROOT / "services" / n / "servicer.py").exists())
 

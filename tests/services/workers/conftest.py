@@ -13,7 +13,6 @@ import redis as redis_sync
 
 from services.common.settings import Settings
 from tests.conftest import Component, start_worker
-from tests.gateway.conftest import api, gateway  # noqa: F401 - the gateway fixtures, used here too
 from tests.services.workers.workers_helpers import registry_row, wait_for
 
 
