@@ -14,10 +14,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from admin.queue.v1 import queue_pb2, queue_pb2_grpc
 from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 
+from admin.queue.v1 import queue_pb2, queue_pb2_grpc
 from services.common import context
 from services.common.celery import RUN_JOB_TASK, broker_priority
 from services.common.errors import DomainError, InvalidArgument, NotFound, Unavailable
@@ -299,20 +299,17 @@ class JobFlows:
     # --- analytics -----------------------------------------------------------------------------
 
     async def summary(self, **kw: Any) -> analytics.Summary:
-        async with self.reads.connect() as conn:
-            return await analytics.summary(conn, **kw)
+        return await analytics.summary(self.reads, **kw)
 
     async def timeseries(self, **kw: Any) -> tuple[int, list[dict[str, Any]]]:
-        async with self.reads.connect() as conn:
-            return await analytics.timeseries(conn, **kw)
+        return await analytics.timeseries(self.reads, **kw)
 
     async def export_jobs(self, **kw: Any) -> analytics.Export:
         async with self.reads.connect() as conn:
             return await analytics.export_jobs(conn, **kw)
 
     async def export_metrics(self, **kw: Any) -> analytics.Export:
-        async with self.reads.connect() as conn:
-            return await analytics.export_metrics(conn, **kw)
+        return await analytics.export_metrics(self.reads, **kw)
 
     # --- for the queue service ------------------------------------------------------------------
 

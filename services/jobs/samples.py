@@ -16,7 +16,6 @@ from typing import Any
 
 from services.common.errors import InvalidArgument
 
-
 # --- sample job types ------------------------------------------------------------------------
 
 

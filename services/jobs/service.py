@@ -15,9 +15,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.common.paging import decode_page_token, encode_page_token
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.common.outbox import Outbox, event_row
+from services.common.paging import decode_page_token, encode_page_token
 from services.common.times import iso
 from services.jobs.models import CANCELLED, FAILED, PENDING, RUNNING, STATUSES, Job, outbox
 from services.jobs.samples import validate_kwargs

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Row
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
 from services.common.kit import Service
 from services.common.times import iso as _iso
-from services.jobs import analytics, bulk
+from services.jobs import analytics, bulk, housekeeping
 from services.jobs.bulk import Filter
 from services.jobs.flows import JobFlows
 from services.jobs.models import STATUSES, Job, outbox
@@ -195,6 +195,17 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
             schedule=request.schedule, scheduled_for=request.scheduled_for,
         )
         return jobs_pb2.SubmitScheduledJobResponse(job=job_to_proto(job), created=created)
+
+    # --- internal: the workers service's reaper and retention managers (services/jobs/housekeeping.py)
+
+    async def ReapJobs(self, request, context) -> jobs_pb2.ReapJobsResponse:
+        ids = await housekeeping.reap(self.flows, timeout_s=request.timeout_s, reason=request.reason,
+                                      limit=request.limit)
+        return jobs_pb2.ReapJobsResponse(job_ids=ids)
+
+    async def PurgeJobs(self, request, context) -> jobs_pb2.PurgeJobsResponse:
+        n = await housekeeping.purge(self.flows, older_than_s=request.older_than_s, limit=request.limit)
+        return jobs_pb2.PurgeJobsResponse(deleted=n)
 
     # --- SSOT sections (admin.v1.snapshot) -------------------------------------------------------
 

@@ -19,6 +19,7 @@ import redis as redis_sync
 from celery import Celery, Task
 from sqlalchemy import func, literal_column, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from services.common import context
@@ -163,6 +164,9 @@ def wait_for_slot(settings: Settings, queue: str) -> None:
 
 # --- the Celery task ------------------------------------------------------------------------
 
+# Seconds before a job whose start failed on an unreachable backend is tried again.
+START_RETRY_S = 1
+
 _engine: Engine | None = None
 _engine_pid: int | None = None
 
@@ -186,18 +190,27 @@ def _context_from(request: Any) -> context.CallContext:
 def register(app: Celery, settings: Settings) -> Task:
     """Add `switchboard.run_job` to `app` (the job worker's app)."""
 
-    @app.task(name=RUN_JOB_TASK, bind=True, ignore_result=True)
+    # max_retries=None: the only Celery retry is the one below (infrastructure down before the
+    # job started), and a job must not be dropped however long the outage lasts.
+    @app.task(name=RUN_JOB_TASK, bind=True, ignore_result=True, max_retries=None)
     def run_job(
         self: Task, job_id: str, task: str = "", kwargs: dict[str, Any] | None = None, queue: str = ""
     ) -> None:
         token = context.set_current(_context_from(self.request))
         job_token = context.set_job_id(job_id)  # every record of this attempt carries the job id
         try:
-            # The queue's shared start rate (queue.set_rate_limit): wait, still pending, no attempt.
-            wait_for_slot(settings, queue or (self.request.delivery_info or {}).get("routing_key", ""))
             engine = _engine_for(settings)
-            with Session(engine, expire_on_commit=False) as session, session.begin():
-                job = start_job(session, job_id=job_id, worker=self.request.hostname or "", pid=os.getpid())
+            try:
+                # The queue's shared start rate (queue.set_rate_limit): wait, still pending, no attempt.
+                wait_for_slot(settings, queue or (self.request.delivery_info or {}).get("routing_key", ""))
+                with Session(engine, expire_on_commit=False) as session, session.begin():
+                    job = start_job(session, job_id=job_id, worker=self.request.hostname or "", pid=os.getpid())
+            except (OperationalError, InterfaceError, redis_sync.ConnectionError) as exc:
+                # PostgreSQL or Redis unreachable before the job started: the message is already
+                # consumed (acks_late is off), so without a new one the job would stay pending
+                # forever. Send it again (same task id, queue and headers); it runs once back.
+                log.warning("job not started, backend unreachable; retrying in %ss: %s", START_RETRY_S, exc)
+                raise self.retry(exc=exc, countdown=START_RETRY_S) from None
             if job is None:
                 return  # cancelled (or unknown) before a worker got to it
             log.info("job attempt started", extra={"task": job.task, "attempt": job.attempts})

@@ -17,8 +17,8 @@ import grpc
 
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
 from services.common import context, live, telemetry
-from services.common.startup import boot
 from services.common.settings import Settings
+from services.common.startup import boot
 
 log = logging.getLogger("services.jobs.worker")
 
@@ -55,9 +55,9 @@ def main() -> None:
     settings = boot("job-worker", tracing=False)
     n = settings.worker_concurrency
 
+    from services.common.celery import make_celery
     from services.jobs import tasks, worker_control
     from services.jobs.samples import SAMPLES
-    from services.common.celery import make_celery
 
     queues = active_queues(settings)
     app = make_celery(settings)

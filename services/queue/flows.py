@@ -16,7 +16,6 @@ from services.queue import broker, service
 from services.queue.broker import ConsumerControl
 from services.queue.models import QueueRow
 
-
 FINISHED = ("succeeded", "failed", "cancelled")
 
 

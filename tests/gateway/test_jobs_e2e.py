@@ -18,7 +18,6 @@ import redis as redis_sync
 
 from admin.jobs.v1 import jobs_pb2
 from admin.v1 import action_pb2, action_pb2_grpc
-
 from services.common.celery import PRIORITY_STEPS, broker_keys
 from services.common.events import STREAM, decode
 from tests.gateway.conftest import audit_rows, uid
