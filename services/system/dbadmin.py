@@ -15,12 +15,13 @@ import re
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from services.common.db import libpq_url
-from services.common.errors import DeadlineExceeded, InvalidArgument, NotFound
+from services.common.errors import DeadlineExceeded, InvalidArgument, NotFound, Unavailable
 
 # SPEC §2: one schema per owner.
 SCHEMAS = ("jobs", "queue", "workers", "system", "config", "logs", "audit")
@@ -44,8 +45,13 @@ class Processed:
     duration_ms: float
 
 
-async def _connect(database_url: str, timeout_ms: int) -> psycopg.AsyncConnection:
-    conn = await psycopg.AsyncConnection.connect(libpq_url(database_url), autocommit=True)
+async def connect(database_url: str, timeout_ms: int, **kwargs: Any) -> psycopg.AsyncConnection[Any]:
+    """An autocommit connection of its own with `statement_timeout`; PostgreSQL out of reach (or
+    out of connections) is UNAVAILABLE, which the caller may retry — never an internal error."""
+    try:
+        conn = await psycopg.AsyncConnection.connect(libpq_url(database_url), autocommit=True, **kwargs)
+    except psycopg.OperationalError as exc:
+        raise Unavailable(f"PostgreSQL unavailable: {str(exc).strip()[:200]}", reason="DATABASE_UNAVAILABLE") from None
     await conn.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(timeout_ms)))
     return conn
 
@@ -82,7 +88,7 @@ async def maintain(database_url: str, *, verb: str, table: str, full: bool = Fal
     """VACUUM [FULL] or ANALYZE the tables `table` names."""
     timeout_ms = statement_timeout_ms(budget_s)
     started = time.perf_counter()
-    conn = await _connect(database_url, timeout_ms)
+    conn = await connect(database_url, timeout_ms)
     try:
         pairs = await resolve(conn, table)
         head = {"vacuum": "VACUUM (FULL)" if full else "VACUUM", "analyze": "ANALYZE"}[verb]
@@ -116,7 +122,7 @@ class DbStats:
 
 
 async def stats(database_url: str, *, budget_s: float | None = None) -> DbStats:
-    conn = await _connect(database_url, statement_timeout_ms(budget_s))
+    conn = await connect(database_url, statement_timeout_ms(budget_s))
     try:
         cur = await conn.execute(
             "SELECT current_database(), pg_database_size(current_database()),"
@@ -166,7 +172,7 @@ def heads() -> dict[str, str]:
 
 
 async def migrations(database_url: str, *, budget_s: float | None = None) -> list[Revision]:
-    conn = await _connect(database_url, statement_timeout_ms(budget_s))
+    conn = await connect(database_url, statement_timeout_ms(budget_s))
     try:
         cur = await conn.execute(
             "SELECT table_schema FROM information_schema.tables"

@@ -287,7 +287,7 @@ class SystemFlows:
         while True:
             try:
                 value = await self.announcement_value()
-                until = value.get("until") if isinstance(value, dict) else ""
+                until = str(value.get("until") or "") if isinstance(value, dict) else ""
                 expired = bool(until) and service.shown(value, now=datetime.now(UTC)) is None
                 if expired and await self.redis.set(f"switchboard:system:announcement-expired:{until}", "1",
                                                     nx=True, ex=7 * 86400):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 
@@ -13,7 +13,7 @@ from services.system.health import Health
 from services.system.models import outbox
 from services.system.service import MaintenanceState
 
-Ctx = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext
 
 
 def _budget(context: Ctx) -> float | None:

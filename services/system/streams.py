@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import psycopg
 import redis.asyncio as aioredis
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from services.common.db import libpq_url
 from services.common.events import STREAM, STREAM_MAXLEN, encode
-from services.system.dbadmin import SCHEMAS, statement_timeout_ms
+from services.system.dbadmin import SCHEMAS, connect, statement_timeout_ms
 
 BATCH = 500
 
@@ -80,9 +78,8 @@ async def stored_events(database_url: str, *, since: datetime, until: datetime, 
                         budget_s: float | None = None) -> list[dict[str, Any]]:
     """Every outbox row of every project schema with ts in [since, until] whose type starts with
     one of `types` ([] = any), in ts order."""
-    conn = await psycopg.AsyncConnection.connect(libpq_url(database_url), autocommit=True, row_factory=dict_row)
+    conn = await connect(database_url, statement_timeout_ms(budget_s), row_factory=dict_row)
     try:
-        await conn.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(statement_timeout_ms(budget_s))))
         cur = await conn.execute(
             "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox' AND table_schema = ANY(%s)",
             (list(SCHEMAS),),
@@ -111,7 +108,7 @@ async def republish(redis: aioredis.Redis, rows: list[dict[str, Any]]) -> int:
     for i in range(0, len(rows), BATCH):
         pipe = redis.pipeline(transaction=False)
         for r in rows[i:i + BATCH]:
-            pipe.xadd(STREAM, encode(r), maxlen=STREAM_MAXLEN, approximate=True)
+            pipe.xadd(STREAM, dict(encode(r)), maxlen=STREAM_MAXLEN, approximate=True)  # type: ignore[arg-type]
         await pipe.execute()
     return len(rows)
 
