@@ -24,7 +24,7 @@ def system_up(services: Services) -> Services:
 
 
 @pytest.fixture
-def sys_api(api, system_up):  # noqa: ANN001, ANN201, F811 - the gateway client of tests/gateway/conftest.py
+def sys_api(api, system_up):  # noqa: ANN001, ANN201 - the session gateway's client (tests/conftest.py)
     return api
 
 

@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.gateway.conftest import Api, audit_rows
-from tests.helpers import stream_events, wait_for
+from tests.helpers import Api, audit_rows, stream_events, wait_for
 
 
 def act(api: Api, action: str, payload: dict[str, Any] | None = None, *, status: int = 200,
