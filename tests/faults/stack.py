@@ -238,14 +238,18 @@ class Stack:
         self._ready(comp, lambda: wait_for(lambda: app.control.ping(timeout=0.5), timeout=START_S, interval=0.2,
                                            what="job worker ping"))  # type: ignore[arg-type]
 
-    def restart_postgres(self) -> None:
+    def restart_postgres(self, down: Callable[[], bool] = lambda: True,
+                         during: Callable[[], None] = lambda: None) -> None:
         self.postgres.stop()
+        during()
+        hold(down)
         self.postgres.start()
         server = self.settings.database_url.rsplit("/", 1)[0] + "/postgres"
         wait_for(lambda: check_database(server, timeout_s=1) is None, timeout=60, what="PostgreSQL back")
 
-    def restart_redis(self) -> None:
+    def restart_redis(self, down: Callable[[], bool] = lambda: True) -> None:
         self.redis.stop()
+        hold(down)
         self.redis.start()
         wait_for(lambda: check_redis(self.settings.redis_url, timeout_s=1) is None, timeout=60, what="Redis back")
 
@@ -276,6 +280,13 @@ class Stack:
         except Exception as exc:  # noqa: BLE001 - the test's own broker connection may be stale
             bad.append(f"job worker: ping failed: {exc}")
         return bad
+
+
+def hold(down: Callable[[], bool], limit_s: float = 5.0) -> None:
+    """Keep a backend down until `down()` says the outage was felt (requests failed), at most
+    `limit_s`: an outage long enough to catch requests half-way, bounded."""
+    with contextlib.suppress(AssertionError):
+        wait_for(down, timeout=limit_s, interval=0.05, what="outage felt")
 
 
 def _healthz(url: str) -> bool:

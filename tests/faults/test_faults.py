@@ -11,6 +11,7 @@ PID and is healthy. One private PostgreSQL and Redis for the module (tests/fault
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +19,9 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+import redis as redis_sync
 
+from services.common.celery import broker_keys, make_celery
 from services.common.db import libpq_url
 from tests.faults.stack import HAS_CONFIG, Load, Stack, build_stack, destroy, orphans, verify
 from tests.helpers import wait_for
@@ -29,11 +32,14 @@ RESULTS: dict[str, dict] = {}
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    st = build_stack(tmp_path_factory.mktemp("faults"))
+def stack() -> Iterator[Stack]:
+    # Component logs and the results outlive the run (pytest's own temp dirs are rotated by any
+    # concurrent session); the backends' data directories are removed.
+    workdir = Path(tempfile.mkdtemp(prefix="sb-faults-"))
+    st = build_stack(workdir)
     yield st
     destroy(st)
-    out = Path(tmp_path_factory.getbasetemp()) / "fault-results.json"
+    out = workdir / "fault-results.json"
     out.write_text(json.dumps(RESULTS, indent=2))
     print(f"\nfault results ({out}):\n{json.dumps(RESULTS, indent=2)}")
 
@@ -62,7 +68,7 @@ def job_runs(stack: Stack, load: Load) -> Callable[[], bool]:
 
 
 # fault name → (victim key in Stack.pids(), inject-and-restart, recovery probe)
-def fault_plan(stack: Stack, load: Load, fault: str):
+def fault_plan(stack: Stack, load: Load, fault: str, held: HeldJobs | None):
     submit = probe(load, 0, "job.submit", {"task": "echo", "kwargs": {"message": "probe"}})
     if fault in ("jobs", "queue", "config"):
         query = {"jobs": submit, "queue": probe(load, 1, "queue.get", {"queue_name": "default"}),
@@ -73,11 +79,48 @@ def fault_plan(stack: Stack, load: Load, fault: str):
             probe(load, 1, "job.list", {})
     if fault == "worker":
         return "worker", lambda: (stack.sigkill(stack.worker), stack.restart_worker()), job_runs(stack, load)
+    # A backend stays down until the load has felt it: 4 more failed answers than before.
+    def felt() -> Callable[[], bool]:
+        base = sum(a.status != 200 for a in load.answers)
+        return lambda: sum(a.status != 200 for a in load.answers) >= base + 4
     if fault == "postgres":
-        return None, stack.restart_postgres, submit
+        return None, lambda: stack.restart_postgres(felt(), during=held.release if held else lambda: None), submit
     if fault == "redis":
-        return None, stack.restart_redis, submit
+        return None, lambda: stack.restart_redis(felt()), submit
     raise AssertionError(fault)
+
+
+class HeldJobs:
+    """Jobs waiting in a paused queue that a worker is told to consume while PostgreSQL is down:
+    the worker takes their messages but cannot record them as started. Each must still run once
+    the database is back (deterministic, unlike the load's chance of hitting the window)."""
+
+    def __init__(self, stack: Stack, load: Load, n: int = 5) -> None:
+        self.stack, self.queue = stack, f"fq-{load.tag}-held"
+        with httpx.Client(timeout=15) as http:
+            assert load.act(http, 0, "queue.create", {"queue_name": self.queue}).status == 200
+            assert load.act(http, 0, "queue.pause", {"queue_name": self.queue}).status == 200
+            self.job_ids = []
+            for i in range(n):
+                a = load.act(http, 1, "job.submit", {"task": "echo", "kwargs": {"message": f"h{i}"}, "queue": self.queue})
+                assert a.status == 200, a.problem
+                self.job_ids.append(a.data["job"]["job_id"])
+        self.app = make_celery(stack.settings)
+
+    def release(self) -> None:
+        """Called while PostgreSQL is down: the worker consumes the queue until it is empty."""
+        self.app.control.add_consumer(self.queue, reply=False)
+        r = redis_sync.Redis.from_url(self.stack.settings.redis_url)
+        wait_for(lambda: not any(r.llen(k) for k in broker_keys(self.queue)), timeout=15,
+                 what="the worker took the held jobs' messages while PostgreSQL was down")
+
+    def statuses(self) -> dict[str, str]:
+        with psycopg.connect(libpq_url(self.stack.settings.database_url), autocommit=True) as conn:
+            return dict(conn.execute("SELECT job_id, status FROM jobs.jobs WHERE job_id = ANY(%s)",
+                                     (self.job_ids,)).fetchall())
+
+    def close(self) -> None:
+        self.app.control.cancel_consumer(self.queue, reply=False)
 
 
 FAULTS = ["jobs", "queue", *(["config"] if HAS_CONFIG else []), "gateway", "worker", "postgres", "redis"]
@@ -88,7 +131,8 @@ def test_fault_mid_load_loses_nothing(stack: Stack, fault: str) -> None:
     assert stack.healthy(), stack.unhealthy()
     load = Load(stack, f"{fault}-{int(time.time()) % 100000}", threads=4, max_requests=600, max_s=45.0)
     load.setup()
-    victim, inject, recovered = fault_plan(stack, load, fault)
+    held = HeldJobs(stack, load) if fault == "postgres" else None
+    victim, inject, recovered = fault_plan(stack, load, fault, held)
     before = stack.pids()
 
     load.start()
@@ -103,6 +147,14 @@ def test_fault_mid_load_loses_nothing(stack: Stack, fault: str) -> None:
     load.join()
 
     verdict = verify(stack, load)
+    held_lost: dict[str, str] = {}
+    if held is not None:
+        try:
+            wait_for(lambda: set(held.statuses().values()) == {"succeeded"}, timeout=20,
+                     what="jobs consumed during the outage ran once PostgreSQL was back")
+        except AssertionError:
+            held_lost = {j: st for j, st in held.statuses().items() if st != "succeeded"}
+        held.close()
     left = []
     try:
         wait_for(lambda: not orphans(stack.settings), timeout=15, interval=0.5, what="no orphan pending job")
@@ -135,6 +187,7 @@ def test_fault_mid_load_loses_nothing(stack: Stack, fault: str) -> None:
         "requests": verdict.answers, "answered_2xx_commands": verdict.ok_answers, "statuses": statuses,
         "lost_changes": len(verdict.lost_changes), "lost_audit": len(verdict.lost_audit),
         "lost_events": len(verdict.lost_events), "orphan_pending_jobs": len(left),
+        "held_jobs_not_run": held_lost,
         "recovery_s": round(recovery_s, 2), "chain_ok": chain.get("data", {}).get("ok"),
         "chain_checked": chain.get("data", {}).get("checked"), "verify_failures_first": verify_failures,
         "failures": sorted({f"{a.status} {a.action}: {a.problem}" for a in load.answers
@@ -148,6 +201,7 @@ def test_fault_mid_load_loses_nothing(stack: Stack, fault: str) -> None:
     assert not verdict.lost_audit, f"answered 2xx without an audit record: {verdict.lost_audit}"
     assert not verdict.lost_events, f"answered 2xx without an event: {verdict.lost_events}"
     assert not left, f"pending jobs without a broker message: {left}"
+    assert not held_lost, f"jobs taken by the worker during the outage never ran: {held_lost}"
     assert chain["data"]["ok"], f"audit chain: {chain}"
     assert not restarted, f"components other than {victim} restarted: {restarted}"
     assert healthy, unhealthy
