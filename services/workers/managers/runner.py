@@ -155,6 +155,8 @@ class ManagerLoop:
             error = await self._guarded(Pass(self.rt, self.name, config, self.lease))
             if error is None:
                 return
+            if error:
+                log.warning("manager %s: pass ended with errors: %s", self.name, error[:500])
             async with self.rt.sessions.begin() as session:
                 await store.end_pass(session, name=self.name, token=self.lease.token, error=error,
                                      interval_s=int(config["interval_s"]))

@@ -95,6 +95,8 @@ async def configure(session: AsyncSession, *, name: str, given: dict[str, Any]) 
     if changes:
         row.config = {**row.config, **changes}
         row.updated_at = datetime.now(UTC)
+        if "interval_s" in changes and row.next_run is not None:  # the new interval counts from the last pass
+            row.next_run = min(row.next_run, (row.last_run or row.updated_at) + timedelta(seconds=changes["interval_s"]))
         await events.emit(session, "manager.configured",
                           {"name": name, "changed": changes, "config": cfg.effective(name, row.config)})
     return row
