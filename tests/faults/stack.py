@@ -314,9 +314,10 @@ def build_stack(workdir: Path) -> Stack:
             raise
         return stack
     except BaseException:
-        if rd:
-            rd.stop()
-        pg.stop()
+        for b in (rd, pg):
+            if b:
+                b.stop()
+                shutil.rmtree(b.data_dir, ignore_errors=True)  # type: ignore[attr-defined]
         raise
 
 
