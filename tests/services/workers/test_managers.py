@@ -25,6 +25,13 @@ from tests.services.workers.managers_helpers import act, manager_row, ok, proble
 NAMES = ["autoscaler", "reaper", "retention", "scheduler"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def siblings(services):
+    """The retention manager also asks the logs service (whose setting lives in the config service):
+    up before anything calls them, so no channel starts in gRPC's reconnect back-off."""
+    services.up("jobs", "queue", "config", "logs")
+
+
 @pytest.fixture
 def redis_client(settings):
     client = redis_sync.Redis.from_url(settings.redis_url)
@@ -187,8 +194,7 @@ def test_reaper_marks_a_silent_worker_offline(api, workers_service, settings, lo
         ok(act(api, "manager.configure", {"name": "reaper", "config": {"missed_heartbeats": 3, "interval_s": 5}}))
 
 
-def test_retention_deletes_what_is_old_and_keeps_what_is_not(api, workers_service, services, settings) -> None:
-    services.up("config", "logs")
+def test_retention_deletes_what_is_old_and_keeps_what_is_not(api, workers_service, settings) -> None:
     tag = secrets.token_hex(4)
     old, recent = datetime.now(UTC) - timedelta(days=3), datetime.now(UTC) - timedelta(hours=1)
     jobs = {f"job_{tag}_old{i}": ("succeeded", old) for i in range(5)}
@@ -211,7 +217,8 @@ def test_retention_deletes_what_is_old_and_keeps_what_is_not(api, workers_servic
                          (ts, tag, published))
     ok(act(api, "manager.configure", {"name": "retention", "config": {"jobs_days": 1, "outbox_days": 1,
                                                                         "batch_size": 2}}))
-    ok(act(api, "logs.set_retention", {"days": 1}))
+    wait_for(lambda: act(api, "logs.set_retention", {"days": 1}).status_code == 200, timeout=15, interval=1,
+             what="logs.set_retention")
     try:
         # The logs service started late in this session: the workers service's channel to it may be
         # in gRPC's reconnect back-off for some seconds, so a pass is asked again until one is clean.
