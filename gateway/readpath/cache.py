@@ -33,7 +33,7 @@ import orjson
 from redis.asyncio import Redis
 
 from gateway.readpath import metrics
-from gateway.readpath.sections import SECTIONS, FetchContext
+from gateway.readpath.sections import DASHBOARD, OWNED, SECTIONS, FetchContext, compose_dashboard
 from services.common.settings import Settings
 
 log = logging.getLogger("gateway.readpath.cache")
@@ -149,7 +149,7 @@ class SnapshotCache:
         self.counts["fanouts"] += 1
         metrics.SSOT_FANOUTS.inc()
         gen0 = await self.redis.get(GEN)
-        ctx = FetchContext(self.settings, self.deadline_s, self.throughput)
+        ctx = FetchContext(self.settings, self.deadline_s)
         results = await asyncio.gather(*(self._fetch(name, ctx) for name in SECTIONS))
         fresh = {name: value for name, value, err in results if err is None}
         failed = {name: err for name, value, err in results if err is not None}
@@ -168,6 +168,14 @@ class SnapshotCache:
                 sections[name] = last_good[name]
             else:
                 sections[name] = {"available": False, "reason": f"fetch failed: {failed[name]}"}
+        missing = [n for n in degraded if n in OWNED]
+        dashboard, sections = compose_dashboard(sections, missing, self.throughput())
+        # The dashboard is as fresh as its least fresh part, and whole only when every part is there.
+        if any(n in OWNED for n in stale):
+            stale = sorted([DASHBOARD, *stale])
+        if missing:
+            degraded = sorted([DASHBOARD, *degraded])
+        sections = {DASHBOARD: dashboard, **sections}
 
         version = await self.redis.incr(VERSION)
         body = orjson.dumps({

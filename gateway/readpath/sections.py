@@ -6,16 +6,17 @@ The gateway walks the same descriptors as the catalogue, so a new service's sect
 edit here. A section no deployed proto declares answers a clear marker instead of failing, so
 consoles can tell "not there" from "down".
 
-`dashboard` is composed: each fetched section's `dashboard` field is lifted into it, beside the
-gateway's own throughput. A fan-out calls every fetch in parallel, each under its own deadline; a
-fetch returns the section's JSON-ready value or raises, and the cache decides what a failure means.
+`dashboard` is composed once the other sections are resolved (fresh, or the last good copy when
+their service failed): each section's `dashboard` field is lifted into it, beside the gateway's own
+throughput, so one service down leaves its part stale or missing, never the whole dashboard. A
+fan-out calls every fetch in parallel, each under its own deadline; a fetch returns the section's
+JSON-ready value or raises, and the cache decides what a failure means.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -32,20 +33,12 @@ NAMES = ("dashboard", "jobs", "queues", "workers", "managers", "analytics", "log
 DASHBOARD = "dashboard"
 
 
-@dataclass
+@dataclass(frozen=True)
 class FetchContext:
-    """What a fetch needs; `once` shares one RPC between sections of the same fan-out."""
+    """What a fetch needs: where the services are, and how long each may take."""
 
     settings: Settings
     deadline_s: float
-    throughput: Callable[[], dict[str, Any]] = lambda: {}
-    _calls: dict[str, asyncio.Task] = field(default_factory=dict)
-
-    def once(self, key: str, make: Callable[[], Awaitable[Any]]) -> "asyncio.Future[Any]":
-        task = self._calls.get(key)
-        if task is None:
-            task = self._calls[key] = asyncio.ensure_future(make())
-        return asyncio.shield(task)
 
 
 @cache
@@ -82,25 +75,30 @@ async def _get_section(ctx: FetchContext, domain: str, name: str) -> dict[str, A
 
 def owned(domain: str, name: str) -> Callable[[FetchContext], Awaitable[dict[str, Any]]]:
     async def fetch(ctx: FetchContext) -> dict[str, Any]:
-        full = await ctx.once(name, lambda: _get_section(ctx, domain, name))
-        return {k: v for k, v in full.items() if k != DASHBOARD}
+        return await _get_section(ctx, domain, name)  # its `dashboard` part is lifted by compose_dashboard
 
     return fetch
 
 
-def dashboard(contributors: dict[str, str]) -> Callable[[FetchContext], Awaitable[dict[str, Any]]]:
-    async def fetch(ctx: FetchContext) -> dict[str, Any]:
-        parts = await asyncio.gather(
-            *(ctx.once(name, lambda d=domain, n=name: _get_section(ctx, d, n)) for name, domain in contributors.items())
-        )
-        # Until a workers service reports agents, nobody does: 0 rather than a guess.
-        out: dict[str, Any] = {"workers_online": 0}
-        for part in parts:
-            out.update(part.get(DASHBOARD) or {})
-        out["throughput"] = ctx.throughput()
-        return out
+def compose_dashboard(
+    values: dict[str, Any], unavailable: list[str], throughput: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the dashboard, the sections without their `dashboard` parts).
 
-    return fetch
+    `values` are the sections as they will be served — fresh, or the last good copy of one whose
+    service failed — so the dashboard shows every part it can, each as fresh as its section;
+    `unavailable` names the owned sections that have neither (their parts are missing)."""
+    # Until a workers service reports agents, nobody does: 0 rather than a guess.
+    dash: dict[str, Any] = {"workers_online": 0}
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, dict) and DASHBOARD in value:
+            dash.update(value[DASHBOARD] or {})
+            value = {k: v for k, v in value.items() if k != DASHBOARD}
+        out[name] = value
+    dash["throughput"] = throughput
+    dash["unavailable"] = sorted(unavailable)
+    return dash, out
 
 
 def not_deployed(name: str) -> Callable[[FetchContext], Awaitable[dict[str, Any]]]:
@@ -111,11 +109,10 @@ def not_deployed(name: str) -> Callable[[FetchContext], Awaitable[dict[str, Any]
 
 
 def build() -> dict[str, Callable[[FetchContext], Awaitable[Any]]]:
+    """Every section but the dashboard, which is composed from them (compose_dashboard)."""
     own = owners()
-    table: dict[str, Callable[[FetchContext], Awaitable[Any]]] = {DASHBOARD: dashboard(own)}
-    for name in NAMES[1:]:
-        table[name] = owned(own[name], name) if name in own else not_deployed(name)
-    return table
+    return {name: owned(own[name], name) if name in own else not_deployed(name) for name in NAMES[1:]}
 
 
 SECTIONS = build()
+OWNED = frozenset(owners())  # the sections a deployed proto declares: the dashboard's contributors

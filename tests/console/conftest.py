@@ -67,14 +67,14 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def console_gateway(settings: Settings, logs_dir: Path, job_worker: Component) -> Iterator[str]:
     comp, url = start_gateway(settings, logs_dir, **HIGH_LIMITS)
     yield url
     comp.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def api(console_gateway: str, settings: Settings) -> Iterator[Api]:
     a = Api(console_gateway, settings)
     yield a
@@ -111,8 +111,10 @@ class FixedPortGateway:
             self.comp.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
+    # Module scope, not session: while sync_playwright() is open its event loop counts as running
+    # in this thread, and every later test that calls asyncio.run() would fail.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
