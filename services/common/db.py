@@ -44,8 +44,10 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def read_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The same pool for queries only: autocommit, so a read costs no BEGIN / ROLLBACK round trips.
-    Never write through it: each statement would commit on its own."""
+    """The same pool for queries: autocommit, so a read costs no BEGIN / ROLLBACK round trips.
+    Each statement commits on its own, so a write through it must be one statement that is the
+    whole transaction (e.g. a data-modifying CTE changing a row and inserting its outbox event,
+    services/jobs/service.py `cancel_job`); never several statements that belong together."""
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text, func, select, update
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -125,6 +125,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.published = 0
+        self._mark = (update(table).where(table.c.id == bindparam("row_id"))
+                      .values(published_at=func.now(), stream_id=bindparam("sid")))
 
     def wake(self) -> None:
         self._wake.set()
@@ -148,12 +150,11 @@ class OutboxRelay:
             for r in rows:
                 pipe.xadd(STREAM, encode(r), maxlen=STREAM_MAXLEN, approximate=True)
             stream_ids = await pipe.execute()
-            for r, sid in zip(rows, stream_ids, strict=True):
-                await conn.execute(
-                    update(t)
-                    .where(t.c.id == r["id"])
-                    .values(published_at=func.now(), stream_id=sid if isinstance(sid, str) else sid.decode())
-                )
+            # One executemany (psycopg pipelines it): one round trip for the batch, not one per row.
+            await conn.execute(self._mark, [
+                {"row_id": r["id"], "sid": sid if isinstance(sid, str) else sid.decode()}
+                for r, sid in zip(rows, stream_ids, strict=True)
+            ])
         self.published += len(rows)
         return len(rows)
 

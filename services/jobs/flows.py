@@ -93,9 +93,10 @@ class JobFlows:
         await self.enqueue(job)
         return job, True
 
-    async def cancel(self, *, job_id: str) -> Job:
-        async with self.sessions.begin() as session:
-            job, was = await service.cancel_job(session, job_id=job_id)
+    async def cancel(self, *, job_id: str) -> Row:
+        # One statement is its own transaction: an autocommit connection saves BEGIN and COMMIT.
+        async with self.reads.connect() as conn:
+            job, was = await service.cancel_job(conn, job_id=job_id)
         if was == RUNNING:
             # SIGTERM lets the task clean up; job.terminate escalates to SIGKILL.
             await self.revoke(job_id, terminate=True, signal="SIGTERM")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -209,20 +209,52 @@ def _cancel_data(job: Job, *, was: str, terminated: bool) -> dict[str, Any]:
     return {"job_id": job.job_id, "queue": job.queue, "terminated": terminated, "was": was}
 
 
-async def cancel_job(session: AsyncSession, *, job_id: str) -> tuple[Job, str]:
-    """pending or running → cancelled; returns (job, what it was) so the flow picks the revoke."""
-    job = await get_job(session, job_id=job_id, for_update=True)
-    if job.status not in (PENDING, RUNNING):
-        raise FailedPrecondition(
-            f"job {job_id} is already {job.status}; only pending or running jobs can be cancelled",
-            field="job_id",
-        )
-    was = job.status
-    now = datetime.now(UTC)
-    job.status, job.cancelled_at, job.finished_at = CANCELLED, now, now
-    job.cancelled_while_running = was == RUNNING
-    await OUTBOX.emit(session, "job.cancelled", _cancel_data(job, was=was, terminated=False))
-    return job, was
+# job.cancel in one statement, so one round trip on an autocommit connection is the whole
+# transaction: the row changes only while pending or running (the row lock of the UPDATE orders
+# concurrent cancels, as SELECT … FOR UPDATE did) and the outbox row is inserted by the same
+# statement. `cancelled_while_running` is computed from the old status (SET sees the old row), and
+# tells the flow what the job was. No row: the read after it says why (docs/performance.md).
+_CANCEL = text(f"""
+WITH cancelled AS (
+  UPDATE {JOBS.fullname}
+     SET status = '{CANCELLED}', cancelled_at = :now, finished_at = :now,
+         cancelled_while_running = (status = '{RUNNING}')
+   WHERE job_id = :job_id AND status IN ('{PENDING}', '{RUNNING}')
+  RETURNING *
+), event AS (
+  INSERT INTO {outbox.fullname} (event_id, type, source, ts, trace_id, actor, data)
+  SELECT CAST(:event_id AS uuid), 'job.cancelled', CAST(:source AS varchar), CAST(:ts AS timestamptz),
+         CAST(:trace_id AS varchar), CAST(:actor AS varchar),
+         jsonb_build_object('job_id', job_id, 'queue', queue, 'terminated', false,
+                            'was', CASE WHEN cancelled_while_running THEN '{RUNNING}' ELSE '{PENDING}' END)
+    FROM cancelled
+)
+SELECT * FROM cancelled
+""")
+
+
+async def cancel_job(conn: AsyncConnection, *, job_id: str) -> tuple[Row, str]:
+    """pending or running → cancelled; returns (job, what it was) so the flow picks the revoke.
+
+    `conn` may be autocommit: the change and its job.cancelled event are one statement."""
+    _check_job_id(job_id)
+    for _ in range(3):
+        event = event_row("job.cancelled", {}, source=SOURCE)
+        row = (await conn.execute(_CANCEL, {
+            "job_id": job_id, "now": datetime.now(UTC), "event_id": event["event_id"], "source": SOURCE,
+            "ts": event["ts"], "trace_id": event["trace_id"], "actor": event["actor"],
+        })).first()
+        if row is not None:
+            return row, RUNNING if row.cancelled_while_running else PENDING
+        job = await find_job(conn, job_id=job_id)  # NOT_FOUND when there is no such job
+        if job.status not in (PENDING, RUNNING):
+            raise FailedPrecondition(
+                f"job {job_id} is already {job.status}; only pending or running jobs can be cancelled",
+                field="job_id",
+            )
+        # It became cancellable between the two statements (not expected: no path leads back to
+        # pending or running once finished); try again.
+    raise FailedPrecondition(f"job {job_id} could not be cancelled; try again", field="job_id")
 
 
 async def terminate_job(session: AsyncSession, *, job_id: str) -> Job:
