@@ -27,7 +27,12 @@ def make_celery(settings: Settings) -> Celery:
         accept_content=["json"],
         task_default_queue="default",
         task_create_missing_queues=True,
-        task_acks_late=False,
+        # Acknowledge after the task returns: a worker killed between taking a message and the
+        # wrapper recording the job as started leaves the message unacked (kombu restores it after
+        # the visibility timeout) instead of a pending job with no message. A second delivery is
+        # harmless: the wrapper starts only jobs still pending. A child killed on purpose
+        # (job.terminate) is acknowledged all the same (task_reject_on_worker_lost stays off).
+        task_acks_late=True,
         worker_prefetch_multiplier=1,
         worker_send_task_events=False,
         broker_connection_retry_on_startup=True,

@@ -206,9 +206,9 @@ def register(app: Celery, settings: Settings) -> Task:
                 with Session(engine, expire_on_commit=False) as session, session.begin():
                     job = start_job(session, job_id=job_id, worker=self.request.hostname or "", pid=os.getpid())
             except (OperationalError, InterfaceError, redis_sync.ConnectionError) as exc:
-                # PostgreSQL or Redis unreachable before the job started: the message is already
-                # consumed (acks_late is off), so without a new one the job would stay pending
-                # forever. Send it again (same task id, queue and headers); it runs once back.
+                # PostgreSQL or Redis unreachable before the job started: this message will be
+                # acknowledged when the task returns, so without a new one the job would stay
+                # pending forever. Send it again (same task id, queue and headers); it runs once back.
                 log.warning("job not started, backend unreachable; retrying in %ss: %s", START_RETRY_S, exc)
                 raise self.retry(exc=exc, countdown=START_RETRY_S) from None
             if job is None:

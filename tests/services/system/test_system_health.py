@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import time
 
-from tests.services.system.conftest import OPTIONAL
+import grpc
+
+from admin.system.v1 import system_pb2, system_pb2_grpc
+from tests.conftest import free_port, start_service
+from tests.services.system.conftest import SHIPPED
 from tests.services.system.system_helpers import act, audited
 
 SIX = ("jobs", "queue", "workers", "system", "config", "logs")
@@ -18,12 +22,26 @@ def test_health_rolls_up_every_component(sys_api, redis_client) -> None:
     audited(sys_api, trace, "system.health", "succeeded")
     comps = {c["name"]: c for c in body["data"]["components"]}
     assert set(comps) == {*SIX, "postgresql", "redis", "broker", *(f"breaker.{s}" for s in SIX)}
-    for name in ("jobs", "queue", "system", "postgresql", "redis", "broker", *OPTIONAL):
+    for name in ("postgresql", "redis", "broker", *SHIPPED):
         assert comps[name] == {"name": name, "status": "ok", "detail": ""}, comps[name]
-    down = [s for s in ("workers", "config", "logs") if s not in OPTIONAL]
-    for name in down:  # not started in this session: reported, never an error
-        assert comps[name]["status"] == "down" and comps[name]["detail"], comps[name]
-    assert body["data"]["status"] == ("degraded" if down else "ok")
+    assert body["data"]["status"] == "ok"
+
+
+def test_a_service_out_of_reach_is_reported_down_never_an_error(system_up, settings, logs_dir) -> None:
+    # A second system service whose logs address points at a closed port.
+    port = free_port()
+    probe = settings.with_(ports={**settings.ports, "system": port},
+                           addrs={**settings.addrs, "system": f"127.0.0.1:{port}"})
+    comp = start_service("system", probe, logs_dir, LOGS_ADDR=f"127.0.0.1:{free_port()}")
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            reply = system_pb2_grpc.SystemServiceStub(ch).GetHealth(system_pb2.GetHealthRequest(), timeout=10)
+        comps = {c.name: c for c in reply.components}
+        assert comps["logs"].status == "down" and comps["logs"].detail, comps["logs"]
+        assert comps["jobs"].status == "ok"
+        assert reply.status == "degraded"
+    finally:
+        comp.stop()
 
 
 def test_breaker_states_come_from_the_gateways_redis_hash(sys_api, redis_client) -> None:
