@@ -118,7 +118,7 @@ class Breaker:
     """One service's breaker as seen by one call (create per call: the snapshot is per call)."""
 
     def __init__(self, service: str, redis: Redis, *, fail_max: int, reset_s: float,
-                 namespace: str = NAMESPACE, owner: "Breakers | None" = None) -> None:
+                 namespace: str = NAMESPACE, owner: Breakers | None = None) -> None:
         self.service = service
         self.key = f"{namespace}{service}"
         self.redis = redis

@@ -21,7 +21,6 @@ from admin.v1 import action_pb2
 from gateway import protojson
 from gateway.rbac import ROLES
 
-
 # Served inside the gateway process (GatewayAdmin), not over the network.
 IN_PROCESS = "gateway"
 

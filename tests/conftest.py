@@ -117,7 +117,7 @@ class Component:
     proc: subprocess.Popen | None = None
     extra_args: list[str] = field(default_factory=list)
 
-    def start(self) -> "Component":
+    def start(self) -> Component:
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", self.module, *self.extra_args],
@@ -293,7 +293,7 @@ def gateway(settings: Settings, logs_dir: Path) -> Iterator[tuple[Component, str
 
 
 @pytest.fixture(scope="session")
-def api(gateway: tuple[Component, str], settings: Settings) -> Iterator["Api"]:  # noqa: F821 - tests.helpers.Api
+def api(gateway: tuple[Component, str], settings: Settings) -> Iterator[Api]:  # noqa: F821 - tests.helpers.Api
     import httpx
 
     from tests.helpers import Api

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import redis as redis_sync
 
-from services.common.errors import FIELD_KEY, REASON_KEY
 from gateway.auth import issue_token
+from services.common.errors import FIELD_KEY, REASON_KEY
 from services.common.events import STREAM, decode
 from services.common.settings import Settings
 

@@ -228,7 +228,7 @@ def prepare_private_redis(redis_url: str, reason: str) -> tuple[Child, str]:
     return Child("redis", argv, "backend"), f"redis://127.0.0.1:{port}/{db}"
 
 
-async def wait_until(check, what: str, child: Child, timeout: float = 30.0) -> None:
+async def wait_until(check, what: str, child: Child, timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a poll of a child, not a cancellable await
     """Poll `check()` (sync, returns None when ready) in a thread until ready or the child exits."""
     deadline = time.monotonic() + timeout
     reason = None

@@ -6,9 +6,9 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from gateway.auth import AuthError, Principal, authenticate, challenge
+from gateway.pipeline.validate import trace_id_of
 from gateway.problems import problem_response
 from gateway.rbac import role_at_least
-from gateway.pipeline.validate import trace_id_of
 
 LEAST_ROLE = "viewer"
 

@@ -6,7 +6,8 @@ stream entry back into the envelope clients receive (with `id` = the stream id).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
 

@@ -91,7 +91,7 @@ class Settings:
     def port(self, service: str) -> int:
         return self.ports[service]
 
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 

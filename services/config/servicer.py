@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from admin.config.v1 import config_pb2, config_pb2_grpc
 from google.protobuf import json_format, struct_pb2
 
+from admin.config.v1 import config_pb2, config_pb2_grpc
 from services.common.kit import Runtime, Service
 from services.common.scrub import FILTERED, is_secret_key, scrub
 from services.common.times import iso, now_iso

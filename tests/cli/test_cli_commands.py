@@ -11,17 +11,17 @@ import time
 
 import jwt
 import psycopg
-import redis as redis_sync
 import pytest
+import redis as redis_sync
 
 from gateway.auth import verify_token
-from tools.cli import parse_assignments
 from services.common.db import drop_database, libpq_url
-from services.common.migrate import owners
 from services.common.events import STREAM
+from services.common.migrate import owners
 from services.common.settings import Settings
 from tests.cli.conftest import SWITCHBOARD, cli_env, run_cli
 from tests.conftest import PG_BASE, env_for
+from tools.cli import parse_assignments
 
 # ---------------------------------------------------------------- pure parsing
 

@@ -25,7 +25,6 @@ import pytest
 import redis as redis_sync
 
 from gateway.auth import verify_token
-from tools import devrun
 from services.common.db import drop_database, libpq_url
 from services.common.settings import PORTS, Settings, load
 from tests.conftest import (
@@ -37,6 +36,7 @@ from tests.conftest import (
     settings_env,
     wait_grpc_serving,
 )
+from tools import devrun
 
 
 class Output:

@@ -13,9 +13,9 @@ import psycopg
 import pytest
 import redis as redis_sync
 
+from gateway.pipeline.idempotency import record_key
 from services.common.db import libpq_url
 from tests.conftest import REDIS_BASE, _lease_redis_db, free_port, start_service
-from gateway.pipeline.idempotency import record_key
 from tests.gateway.conftest import Api, audit_rows, new_trace, start_gateway, uid
 from tests.helpers import wait_for
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from gateway.catalogue import load
 from tests.gateway.conftest import uid

@@ -6,9 +6,10 @@ import importlib
 import pkgutil
 import re
 
+from google.protobuf.descriptor import FileDescriptor
+
 import admin
 from admin.v1 import action_pb2
-from google.protobuf.descriptor import FileDescriptor
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 VIEWS = {"dashboard", "jobs", "system", "workers", "managers", "logs", "config", "analytics", "audit"}
@@ -56,6 +57,6 @@ def test_every_option_is_well_formed() -> None:
 
 
 def test_method_names_are_verb_noun() -> None:
-    for method, o in _actions():
+    for method, _o in _actions():
         rpc = method.rsplit(".", 1)[1]
         assert re.match(r"^[A-Z][a-zA-Z]+$", rpc), method

@@ -14,9 +14,9 @@ import pytest
 import redis as redis_sync
 
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
+from gateway.auth import issue_token
 from gateway.readpath.invalidator import GROUP
 from services.common.events import STREAM
-from gateway.auth import issue_token
 from services.common.settings import Settings
 from tests.conftest import SERVICES, Component, Services
 from tests.conftest import start_gateway as start_shared_gateway

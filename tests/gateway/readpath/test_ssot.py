@@ -12,11 +12,11 @@ import redis as redis_sync
 from admin.queue.v1 import queue_pb2
 from gateway.auth import issue_token
 from gateway.readpath.cache import KEY, LAST_GOOD, VERSION
-from tests.helpers import wait_for
 from gateway.readpath.sections import SECTIONS, owners
 from services.common.context import new_trace_id
-from tests.conftest import start_service, free_port
+from tests.conftest import free_port, start_service
 from tests.gateway.readpath.conftest import Gateway, call_meta, start_gateway, wait_quiet
+from tests.helpers import wait_for
 
 SSOT = "/api/admin/ssot"
 
