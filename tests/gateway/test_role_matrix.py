@@ -12,7 +12,6 @@ executes nowhere (the session's services and Redis are never touched by them).""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ import redis as redis_sync
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
 from gateway import catalogue, rbac
 from gateway.auth import issue_token
+from gateway.pipeline.idempotency import record_key
 from services.common.context import CallContext, to_metadata
 from services.common.db import libpq_url
 from services.common.events import STREAM
@@ -127,7 +127,7 @@ def test_role_matrix(action, caller, listing, api, settings, isolated):
     # ... it consumed no rate-limit slot and no idempotency key ...
     red = redis_sync.Redis.from_url(settings.redis_url)
     assert not list(red.scan_iter(match=f"*{sub}*", count=1000))
-    assert not red.exists("idem:" + hashlib.sha256(f"{sub}\n{key}".encode()).hexdigest())
+    assert not red.exists(record_key(sub, key))
     REFUSED_TRACES.append(trace)  # ... and published no event (checked once, below)
 
 
