@@ -12,6 +12,7 @@ from typing import Any
 from services.common import live
 from services.common.errors import NotFound
 from services.common.kit import Runtime
+from services.common.paging import decode_cursor, encode_cursor
 from services.config import service
 from services.config.registry import check_key
 from services.config.service import Change, Entry, ImportChange, Incoming
@@ -34,12 +35,12 @@ class ConfigFlows:
 
     async def list_entries(self, *, prefix: str, page_size: int, page_token: str) -> tuple[list[Entry], str]:
         size = service.page_size(page_size)
-        after = service.decode_token(page_token, "k") if page_token else ""
+        after = decode_cursor(page_token, "k") if page_token else ""
         async with self.reads() as s:
             rows = await service.list_current(s, prefix=prefix, size=size + 1, after=after)
         more = len(rows) > size
         rows = rows[:size]
-        return rows, service.encode_token("k", rows[-1].key) if more else ""
+        return rows, encode_cursor(rows[-1].key, "k") if more else ""
 
     async def export(self, *, prefix: str) -> list[Entry]:
         async with self.reads() as s:
@@ -47,14 +48,14 @@ class ConfigFlows:
 
     async def history(self, *, key: str, page_size: int, page_token: str) -> tuple[list[Entry], str]:
         size = service.page_size(page_size)
-        before = service.decode_token(page_token, "v") if page_token else ""
+        before = decode_cursor(page_token, "v") if page_token else ""
         if before and not before.isdigit():
-            before = service.decode_token("", "v")  # malformed: the same 400
+            before = decode_cursor("", "v")  # malformed: the same 400
         async with self.reads() as s:
             rows = await service.history(s, key=key, size=size + 1, before=int(before or 0))
         more = len(rows) > size
         rows = rows[:size]
-        return rows, service.encode_token("v", rows[-1].version) if more else ""
+        return rows, encode_cursor(rows[-1].version, "v") if more else ""
 
     async def diff(self, *, key: str, from_version: int, to_version: int) -> tuple[Entry, Entry]:
         check_key(key)

@@ -8,8 +8,6 @@ committed change exactly once.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -64,22 +62,6 @@ def page_size(value: int) -> int:
     if value < 0 or value > PAGE_MAX:
         raise InvalidArgument(f"page_size must be 1..{PAGE_MAX} (0 = {PAGE_DEFAULT})", field="page_size")
     return value or PAGE_DEFAULT
-
-
-def encode_token(kind: str, last: str | int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{last}".encode()).decode().rstrip("=")
-
-
-def decode_token(token: str, kind: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        got, last = raw.split(":", 1)
-        if got != kind or not last:
-            raise ValueError(raw)
-        return last
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise InvalidArgument("page_token is malformed; pass next_page_token as returned",
-                              field="page_token") from None
 
 
 def _current_stmt() -> Any:
