@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway import catalogue as catalogue_mod, console, metrics, pipeline, rbac, readpath
+from gateway import catalogue as catalogue_mod
+from gateway import console, metrics, pipeline, rbac, readpath
 from gateway.admin import GatewayAdmin
 from gateway.auth import AuthError, authenticate, challenge
 from gateway.openapi import add_action_endpoint
@@ -30,11 +31,10 @@ from gateway.pipeline.call import Call
 from gateway.pipeline.validate import trace_id_of
 from gateway.problems import problem_response
 from gateway.runtime import Runtime
-from services.common import clients, telemetry
+from services.common import clients, heartbeat, telemetry
 from services.common.db import async_engine
 from services.common.settings import Settings
 from services.common.startup import settle_heap
-
 
 REDIS_MAX_CONNECTIONS = 256
 REDIS_WAIT_S = 5
@@ -92,13 +92,15 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.pipeline = pipeline.build(rt)
         rt.audit.start()
         breaker_listener = asyncio.create_task(rt.breakers.listen(), name="breaker-listener")
+        beating = asyncio.create_task(heartbeat.beat_forever(app.state.redis, "gateway"), name="heartbeat")
         try:
             async with readpath.lifespan(app):
                 settle_heap()
                 yield
         finally:
             breaker_listener.cancel()
-            await asyncio.gather(breaker_listener, return_exceptions=True)
+            beating.cancel()
+            await asyncio.gather(breaker_listener, beating, return_exceptions=True)
             await rt.live.stop()
             await rt.audit.close()
             await clients.close_all()

@@ -2,8 +2,10 @@
 `<component>|<host>:<pid>` -> `<unix time> <version>` into the Redis hash `switchboard:heartbeats`
 at least every 10 s; `system.report` counts a component's replicas as the entries younger than 30 s.
 
-`beat_forever(redis, component)` is the loop a process runs (a background task); entries of
-processes gone for 5 minutes are pruned by whoever beats.
+`beat_forever(redis, component)` is the loop a process runs (a background task): every service
+through the kit (services/common/kit.py), the gateway from its lifespan; a job worker's main
+process runs it on a thread (`start_thread`). Entries of processes gone for 5 minutes are pruned
+by whoever beats.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import time
 from importlib import metadata
 
@@ -77,3 +80,17 @@ async def replicas(redis, *, now: float | None = None) -> dict[str, tuple[int, s
             count, ver = out.get(name, (0, ""))
             out[name] = (count + 1, text.split(" ", 1)[1] if " " in text else ver)
     return out
+
+
+def start_thread(redis_url: str, component: str) -> threading.Thread:
+    """`beat_forever` on a daemon thread with its own loop and client (a process without an asyncio
+    loop: the job worker's main process, once its pool has forked)."""
+
+    def main() -> None:
+        import redis.asyncio as aioredis
+
+        asyncio.run(beat_forever(aioredis.Redis.from_url(redis_url), component))
+
+    thread = threading.Thread(target=main, name=f"heartbeat-{component}", daemon=True)
+    thread.start()
+    return thread

@@ -30,7 +30,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from admin.v1 import action_pb2, action_pb2_grpc
-from services.common import clients, db, telemetry
+from services.common import clients, db, heartbeat, telemetry
 from services.common.errors import NotFound
 from services.common.live import Live
 from services.common.outbox import OutboxRelay
@@ -180,6 +180,7 @@ def build(service: Service, settings: Settings, *, port: int | None = None) -> R
         relay = OutboxRelay(rt.engine, rt.redis, service.outbox, database_url=settings.database_url)
         rt.background.append(relay.run)
     rt.background.append(rt.live.run)
+    rt.background.append(lambda: heartbeat.beat_forever(rt.redis, service.name))  # system.report's replicas
     rt.background.extend(make(rt) for make in service.background)
     return Running(service=service, runtime=rt, built=built)
 

@@ -16,7 +16,7 @@ import time
 import grpc
 
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
-from services.common import context, live, telemetry
+from services.common import context, heartbeat, live, telemetry
 from services.common.settings import Settings
 from services.common.startup import boot
 
@@ -67,7 +67,7 @@ def main() -> None:
     worker_control.install(app, settings, sorted(SAMPLES))
     # Unique per process unless set: two workers started alike are two hostnames (SPEC §2).
     hostname = os.environ.get("SWITCHBOARD_WORKER_HOSTNAME") or f"jobs-{secrets.token_hex(4)}@%h"
-    from celery.signals import worker_process_init
+    from celery.signals import worker_process_init, worker_ready
 
     @worker_process_init.connect(weak=False)
     def per_child(**_: object) -> None:
@@ -77,6 +77,11 @@ def main() -> None:
         if telemetry.setup("job-worker"):
             telemetry.instrument_celery()
         live.start_thread(settings, "job-worker")
+
+    @worker_ready.connect(weak=False)
+    def beating(**_: object) -> None:
+        # The main process, once its pool has forked (a thread does not survive a fork anyway).
+        heartbeat.start_thread(settings.redis_url, "job-worker")
 
     log.info("job worker starting", extra={"queues": queues, "concurrency": n})
     app.worker_main(

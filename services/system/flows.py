@@ -405,11 +405,6 @@ class SystemFlows:
                 "replayed": replayed, "since": iso(start), "until": iso(end), "types": list(types)})
         return replayed
 
-    # --- heartbeat --------------------------------------------------------------------------------
-
-    async def heartbeat(self) -> None:
-        await heartbeat.beat_forever(self.redis, "system")
-
 
 async def quietly(aw: Any, default: Any) -> Any:
     """A report part that may fail (a sibling down): its default instead of failing the report."""

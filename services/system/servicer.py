@@ -166,6 +166,5 @@ SERVICE = Service(
     background=(
         lambda rt: _flows_of(rt).reconcile_maintenance,
         lambda rt: _flows_of(rt).watch_announcement_expiry,
-        lambda rt: _flows_of(rt).heartbeat,
     ),
 )

@@ -9,10 +9,7 @@ import pytest
 
 from services.common.times import iso
 from tests.helpers import stream_events, wait_for
-from tests.services.system.conftest import OPTIONAL
 from tests.services.system.system_helpers import act, audited, event, field_of, ssot_system
-
-pytestmark = pytest.mark.skipif("config" not in OPTIONAL, reason="no config service in this build")
 
 
 def _later(seconds: float) -> str:
