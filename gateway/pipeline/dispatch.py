@@ -15,7 +15,7 @@ from gateway.catalogue import IN_PROCESS, Action
 from gateway.pipeline.call import Call, Handler, Reply, problem
 from services.common import clients
 from services.common.context import CallContext, to_metadata
-from services.common.errors import ERRORS_KEY, FIELD_KEY, REASON_KEY, DomainError
+from services.common.errors import ERRORS_KEY, FIELD_KEY, REASON_KEY, DomainError, backend_unavailable
 from services.common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,10 @@ class Dispatcher:
             resp = await self.local[action.method_name](call.message, call)
         except DomainError as exc:
             return status_error(call, exc.code, exc.message, exc.reason, exc.field, executed=True, errors=exc.errors)
-        except Exception:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001
+            if (away := backend_unavailable(exc)) is not None:  # e.g. PostgreSQL restarting
+                log.error("in-process action: %s", away.reason, extra={"action": action.name})
+                return status_error(call, away.code, away.message, away.reason, executed=False)
             log.exception("in-process action failed", extra={"action": action.name})
             return status_error(call, S.INTERNAL, "", executed=True)
         return success(call, action.renderer.render(resp))

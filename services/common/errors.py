@@ -8,6 +8,10 @@ from __future__ import annotations
 import json
 
 import grpc
+import kombu.exceptions
+import psycopg
+import redis.exceptions
+import sqlalchemy.exc
 
 # Trailing-metadata keys through which a reason, a field and (several) field errors travel to the gateway.
 REASON_KEY = "x-error-reason"
@@ -89,3 +93,15 @@ def from_rpc_error(exc: grpc.RpcError, *, sibling: str) -> DomainError:
     if cls is None:
         err.code = code  # relay the sibling's own verdict unchanged
     return err
+
+
+def backend_unavailable(exc: BaseException) -> Unavailable | None:
+    """The Unavailable a backend failure means (PostgreSQL or Redis out of reach: restarting,
+    failing over, full), or None for any other exception. The caller may retry; never a 500."""
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError,
+                        sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)):
+        return Unavailable("the database is unavailable; retry shortly", reason="DATABASE_UNAVAILABLE")
+    if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                        kombu.exceptions.OperationalError)):
+        return Unavailable("redis is unavailable; retry shortly", reason="REDIS_UNAVAILABLE")
+    return None

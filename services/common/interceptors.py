@@ -4,14 +4,15 @@
    context, so events, logs and Celery headers carry the caller's trace and identity.
 2. `DomainErrorInterceptor` — turns a `DomainError` into its status code with the reason (and the
    field at fault) in trailing metadata; a value the database refuses (its data-exception class)
-   becomes INVALID_ARGUMENT; an unreachable or full database becomes UNAVAILABLE; anything else
-   becomes INTERNAL without a stack trace.
+   becomes INVALID_ARGUMENT; an unreachable or full database, or Redis (cache, broker) out of reach,
+   becomes UNAVAILABLE; anything else becomes INTERNAL without a stack trace.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import grpc
 import psycopg
@@ -20,7 +21,7 @@ from google.protobuf import descriptor_pool
 
 from admin.v1 import action_pb2
 from services.common import context
-from services.common.errors import REASON_KEY, DomainError
+from services.common.errors import REASON_KEY, DomainError, backend_unavailable
 
 log = logging.getLogger(__name__)
 served = logging.getLogger("services.action")  # one record per action RPC served (docs/logs.md)
@@ -100,16 +101,12 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
                         f"a value cannot be stored: {detail}",
                         trailing_metadata=((REASON_KEY, "UNSTORABLE_VALUE"),),
                     )
-                except (psycopg.OperationalError, sqlalchemy.exc.OperationalError) as exc:
-                    # The database is away or full (restart, failover, too many clients): the
-                    # caller may retry, and the gateway's breaker counts it — not a 500.
-                    log.error("database unavailable in %s: %s", method, str(exc).strip().splitlines()[0])
-                    await ctx.abort(
-                        grpc.StatusCode.UNAVAILABLE,
-                        "the database is unavailable; retry shortly",
-                        trailing_metadata=((REASON_KEY, "DATABASE_UNAVAILABLE"),),
-                    )
-                except Exception:
+                except Exception as exc:
+                    if (away := backend_unavailable(exc)) is not None:
+                        # PostgreSQL or Redis away (restart, failover, too many clients): the caller
+                        # may retry, and the gateway's breaker counts it — not a 500.
+                        log.error("%s in %s: %s", away.reason, method, (str(exc).strip().splitlines() or [repr(exc)])[0])
+                        await ctx.abort(away.code, away.message, trailing_metadata=away.trailing_metadata())
                     log.exception("unhandled error in %s", method)
                     await ctx.abort(
                         grpc.StatusCode.INTERNAL,

@@ -53,6 +53,17 @@ async def test_in_process_handler_errors_map_like_grpc():
     assert reply.status == 404 and reply.executed and orjson.loads(reply.body)["errors"][0]["field"] == "service"
 
 
+async def test_in_process_handler_with_its_database_away_answers_503():
+    import psycopg
+
+    async def restarting(req, call):  # the first query on a pooled connection that died with the server
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    reply = await Dispatcher(Settings(), {"VerifyAudit": restarting})(make_call(action="audit.verify", payload={}))
+    assert reply.status == 503 and not reply.executed, reply.body
+    assert orjson.loads(reply.body)["code"] == "DATABASE_UNAVAILABLE"
+
+
 def test_a_deadline_the_service_reports_does_not_trip_its_breaker():
     # The workers service answered in time that a Celery worker did not: the service is well.
     reported = status_error(make_call(action="job.get"), S.DEADLINE_EXCEEDED, "w1 did not answer", "WORKER_TIMEOUT",
