@@ -143,7 +143,29 @@ def cmd_act(args: argparse.Namespace) -> int:
     )
     if resp.status_code != 200:
         return _problem(resp)
-    print(json.dumps(resp.json(), indent=2))
+    body = resp.json()
+    if args.out:
+        return _write_out(args.out, body)
+    print(json.dumps(body, indent=2))
+    return 0
+
+
+def _write_out(path: str, body: dict[str, Any]) -> int:
+    """An export's `data.content` as the file (CSV or JSON, as exported); any other answer as JSON.
+    A one-line summary goes to stderr so stdout stays clean for pipes."""
+    data = body.get("data") or {}
+    content = data.get("content") if isinstance(data, dict) else None
+    text = content if isinstance(content, str) else json.dumps(body, indent=2) + "\n"
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    except OSError as exc:
+        return _fail(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE)
+    if isinstance(content, str):
+        more = " (truncated: more rows matched than limit)" if data.get("truncated") else ""
+        print(f"wrote {data.get('rows', '?')} {data.get('format', '')} rows to {path}{more}", file=sys.stderr)
+    else:
+        print(f"wrote the answer to {path}", file=sys.stderr)
     return 0
 
 
@@ -225,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("action", help="e.g. job.submit")
     a.add_argument("fields", nargs="*", metavar="key=value", help="payload fields; values parsed as JSON when they parse")
     a.add_argument("--idempotency-key", help="default: a fresh uuid4")
+    a.add_argument("--out", metavar="FILE",
+                   help="write the answer to FILE instead of stdout (an export: its CSV/JSON content)")
     a.set_defaults(func=cmd_act)
 
     http(sub.add_parser("ssot", help="print the SSOT snapshot")).set_defaults(func=cmd_ssot)

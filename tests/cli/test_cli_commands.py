@@ -142,6 +142,25 @@ def test_act_sends_the_given_idempotency_key(settings: Settings, cli_gateway: st
     assert other["data"]["job"]["job_id"] != first["data"]["job"]["job_id"]
 
 
+def test_act_out_writes_an_export_to_a_file(settings: Settings, cli_gateway: str, tmp_path) -> None:
+    env = cli_env(settings, cli_gateway, roles=("operator",))
+    job_id = _act(env, "job.submit", "task=sleep", 'kwargs={"seconds": 0}')["data"]["job"]["job_id"]
+    csv_path, json_path, answer_path = tmp_path / "jobs.csv", tmp_path / "jobs.json", tmp_path / "get.json"
+    out = run_cli("act", "analytics.export_jobs", f'job_ids=["{job_id}"]', "--out", str(csv_path), env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "" and f"wrote 1 csv rows to {csv_path}" in out.stderr
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("job_id,task,queue,status") and lines[1].startswith(f"{job_id},sleep,default,")
+    out = run_cli("act", "analytics.export_jobs", "format=json", f'job_ids=["{job_id}"]', "--out", str(json_path),
+                  env=env)
+    assert out.returncode == 0 and [r["job_id"] for r in json.loads(json_path.read_text())] == [job_id]
+    # Any other answer: the JSON body, as it would have been printed.
+    out = run_cli("act", "job.get", f"job_id={job_id}", "--out", str(answer_path), env=env)
+    assert out.returncode == 0 and json.loads(answer_path.read_text())["data"]["job"]["job_id"] == job_id
+    out = run_cli("act", "job.get", f"job_id={job_id}", "--out", str(tmp_path / "no" / "such" / "dir"), env=env)
+    assert out.returncode == 2 and "cannot write" in out.stderr
+
+
 def test_act_failure_exits_1_with_title_and_detail(settings: Settings, cli_gateway: str) -> None:
     out = run_cli("act", "job.get", "job_id=job_does_not_exist", env=cli_env(settings, cli_gateway))
     assert out.returncode == 1
