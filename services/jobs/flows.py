@@ -64,10 +64,9 @@ class JobFlows:
                                                  eta=eta, countdown_s=countdown_s, max_attempts=max_attempts)
         await self.require_queue(submission.queue)
         ctx = context.current()
-        async with self.sessions.begin() as session:
-            job = await service.create_job(
-                session, submission=submission, trace_id=ctx.trace_id, actor=ctx.actor
-            )
+        # One statement (row + event) is its own transaction: no BEGIN / COMMIT round trips.
+        async with self.reads.connect() as conn:
+            job = await service.submit_job(conn, submission=submission, trace_id=ctx.trace_id, actor=ctx.actor)
         await self.enqueue(job)
         return job
 

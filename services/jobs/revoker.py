@@ -5,6 +5,10 @@ milliseconds of a thread). For a pending job it is only an optimisation — the 
 to run a job whose row is no longer pending — so the cancel answers as soon as the row is
 committed, and the ids collected within `WINDOW_S` leave in one `revoke([...])`. Revokes that
 must stop a running task (terminate) are not deferred: see `JobFlows.revoke`.
+
+The window is long enough that a steady stream of cancels (one every few milliseconds at
+concurrency 1) shares broadcasts too: with 5 ms, nearly every cancel paid its own, and the thread
+doing it competed with the next request for the GIL (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from celery import Celery
 
 log = logging.getLogger(__name__)
 
-WINDOW_S = 0.005
+WINDOW_S = 0.05
 
 
 class Revoker:
