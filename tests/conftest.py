@@ -217,12 +217,35 @@ def start_gateway(settings: Settings, logs_dir: Path, **extra_env: str) -> tuple
             raise RuntimeError(f"gateway exited {comp.proc.returncode}:\n{comp.log()[-4000:]}")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                GATEWAYS.append(url)
                 return comp, url
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
     comp.kill()
     raise RuntimeError(f"gateway did not start:\n{comp.log()[-4000:]}")
+
+
+# Every gateway the tests started (start_gateway), for Services.up to wait on.
+GATEWAYS: list[str] = []
+
+
+def wait_gateways_reach(names: list[str], timeout: float = 10.0) -> None:
+    """Until every running gateway's /readyz says `names` are serving: a gateway that called a
+    service before it started has its channel in reconnect back-off for a moment."""
+    import httpx
+
+    for url in list(GATEWAYS):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                seen = httpx.get(f"{url}/readyz", timeout=2).json().get("services", {})
+            except (httpx.HTTPError, ValueError):
+                GATEWAYS.remove(url)  # stopped with its fixture
+                break
+            if all(seen.get(n) == "serving" for n in names) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
 
 
 class Services:
@@ -234,15 +257,27 @@ class Services:
         self.running: dict[str, Component] = {}
 
     def up(self, *names: str) -> Component:
+        started = []
         for name in names:
             if name not in self.running:
                 self.running[name] = start_service(name, self.settings, self.logs_dir)
+                started.append(name)
+        if started:
+            wait_gateways_reach(started)
         return self.running[names[-1]]
 
     def stop_all(self) -> None:
         for comp in reversed(list(self.running.values())):
             comp.stop()
         self.running.clear()
+
+
+@pytest.fixture
+def redis_client(settings: Settings) -> Iterator[redis_sync.Redis]:
+    """A client on the session's Redis database."""
+    client = redis_sync.Redis.from_url(settings.redis_url)
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,11 @@ CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.enable_retries", 0),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    # Reconnect soon after a sibling comes back: gRPC's default back-off grows to 120 s, so a
+    # service restarted (or started after its caller) stayed unreachable for up to two minutes.
+    ("grpc.initial_reconnect_backoff_ms", 200),
+    ("grpc.min_reconnect_backoff_ms", 200),
+    ("grpc.max_reconnect_backoff_ms", 2_000),
 ]
 
 R = TypeVar("R")

@@ -37,4 +37,3 @@ def cli_env(settings: Settings, url: str, roles: tuple[str, ...] = ("admin",), *
     return env_for(settings, **{"SWITCHBOARD_URL": url, "SWITCHBOARD_TOKEN": token, **extra})
 
 
-

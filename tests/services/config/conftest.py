@@ -4,12 +4,9 @@ gateway (`api`), a Redis client on the session's database, and unique keys."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import pytest
-import redis as redis_sync
 
-from services.common.settings import Settings
 from tests.helpers import Api
 
 
@@ -22,13 +19,6 @@ def config_service(services):
 def capi(config_service, api: Api) -> Api:  # noqa: F811
     """The session gateway's client, with the config service running behind it."""
     return api
-
-
-@pytest.fixture
-def redis_client(settings: Settings) -> Iterator[redis_sync.Redis]:
-    client = redis_sync.Redis.from_url(settings.redis_url)
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import grpc
 import pytest
 
 from admin.jobs.v1 import jobs_pb2
-from tests.services.jobs.jobs_helpers import S, error_field, kwargs, wait_status
 from tests.conftest import ROOT, env_for, free_port
+from tests.services.jobs.jobs_helpers import S, error_field, kwargs, wait_status
 
 
 def _refused(call, request) -> grpc.RpcError:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 
 import grpc
 import pytest
@@ -182,5 +181,5 @@ def test_list_pages_newest_first_and_clear_cancels_pending(jobs, job_worker, pau
     counts = jobs.CountJobs(jobs_pb2.CountJobsRequest(queue=paused_queue)).by_status
     assert counts["pending"] == 0 and counts["cancelled"] == 5
     for job_id in ids:
-        wait_for(lambda: events_for(redis, job_id, "job.cancelled"), what=f"job.cancelled for {job_id}")
+        wait_for(lambda j=job_id: events_for(redis, j, "job.cancelled"), what=f"job.cancelled for {job_id}")
         assert len(events_for(redis, job_id, "job.cancelled")) == 1

@@ -7,16 +7,15 @@ publish any row of the shared schema, stays out of it) and with SWITCHBOARD_OUTB
 from __future__ import annotations
 
 import secrets
-import time
 
 import psycopg
 import pytest
 
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
-from tests.services.jobs.jobs_helpers import events_for, kwargs, wait_for
 from services.common.db import drop_database, libpq_url
 from services.common.migrate import migrate_all
 from tests.conftest import free_port, start_service
+from tests.services.jobs.jobs_helpers import events_for, kwargs, wait_for
 
 
 @pytest.fixture

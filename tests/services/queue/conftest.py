@@ -4,10 +4,8 @@ names, caller metadata with a known trace id, and a Redis client on the session'
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import pytest
-import redis as redis_sync
 
 from admin.jobs.v1 import jobs_pb2_grpc
 from admin.queue.v1 import queue_pb2_grpc
@@ -36,9 +34,3 @@ def caller() -> tuple[str, tuple[tuple[str, str], ...]]:
     trace_id = secrets.token_hex(16)
     return trace_id, (("traceparent", f"00-{trace_id}-{secrets.token_hex(8)}-01"), ("x-actor", "tester"))
 
-
-@pytest.fixture
-def redis_client(settings: Settings) -> Iterator[redis_sync.Redis]:
-    client = redis_sync.Redis.from_url(settings.redis_url)
-    yield client
-    client.close()

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-import redis as redis_sync
 
 from services.common.db import libpq_url
 from services.common.settings import Settings
@@ -27,13 +26,6 @@ def system_up(services: Services) -> Services:
 @pytest.fixture
 def sys_api(api, system_up):  # noqa: ANN001, ANN201 - the session gateway's client (tests/conftest.py)
     return api
-
-
-@pytest.fixture
-def redis_client(settings: Settings) -> Iterator[redis_sync.Redis]:
-    client = redis_sync.Redis.from_url(settings.redis_url)
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import redis as redis_sync
 
 from services.common.settings import Settings
 from tests.conftest import Component, start_worker
@@ -53,9 +52,3 @@ def fleet(settings: Settings, logs_dir, workers_service) -> Iterator[Fleet]:
         for comp in started.values():
             comp.stop(timeout=30)
 
-
-@pytest.fixture
-def redis_client(settings: Settings) -> Iterator[redis_sync.Redis]:
-    client = redis_sync.Redis.from_url(settings.redis_url)
-    yield client
-    client.close()

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
-import redis as redis_sync
 
 from admin.v1 import action_pb2, action_pb2_grpc
 from admin.workers.v1 import managers_pb2
@@ -30,13 +29,6 @@ def siblings(services):
     """The retention manager also asks the logs service (whose setting lives in the config service):
     up before anything calls them, so no channel starts in gRPC's reconnect back-off."""
     services.up("jobs", "queue", "config", "logs")
-
-
-@pytest.fixture
-def redis_client(settings):
-    client = redis_sync.Redis.from_url(settings.redis_url)
-    yield client
-    client.close()
 
 
 def get(api, name: str) -> dict:

@@ -7,21 +7,11 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-import pytest
-import redis as redis_sync
-
 from services.common.times import parse_iso
 from services.workers.managers.ticks import Timing
 from tests.gateway.conftest import audit_rows
 from tests.helpers import stream_events, wait_for
 from tests.services.workers.managers_helpers import act, ok, problem, rows
-
-
-@pytest.fixture
-def redis_client(settings):
-    client = redis_sync.Redis.from_url(settings.redis_url)
-    yield client
-    client.close()
 
 
 def audited_with_event(settings, redis_client, trace: str, action: str, event_type: str, **data) -> dict:

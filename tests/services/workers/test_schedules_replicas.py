@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
-import redis as redis_sync
 from google.protobuf import struct_pb2
 
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
@@ -30,13 +29,6 @@ def replicas(settings, logs_dir, workers_service) -> Iterator[list[Component]]:
     yield started
     for comp in started:
         comp.stop()
-
-
-@pytest.fixture
-def redis_client(settings):
-    client = redis_sync.Redis.from_url(settings.redis_url)
-    yield client
-    client.close()
 
 
 def leader(redis_client, name: str = "scheduler") -> str:
