@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from typing import Any
 
 import orjson
 from redis.asyncio import Redis
 
-from gateway.pipeline.tracing import step_span
 from gateway.pipeline.call import Call, Handler, Reply, invalid, problem
+from gateway.pipeline.tracing import step_span
 from services.common.settings import Settings
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -85,6 +86,14 @@ def check_key(next_: Handler) -> Handler:
     return idempotency_key
 
 
+def lease_ms(action: Any, settings: Settings) -> int:
+    """How long a claim holds: the configured lease, but never shorter than the action's own
+    deadline plus a margin — a retry of a 30 s bulk action must not run it a second time while
+    the first is still working."""
+    deadline_ms = action.timeout_ms or settings.rpc_timeout_ms
+    return max(settings.idempotency_lease_s * 1000, deadline_ms + 5_000)
+
+
 def wrap(next_: Handler, redis: Redis, settings: Settings) -> Handler:
     claim, store, release = (redis.register_script(s) for s in (_CLAIM, _STORE, _RELEASE))
 
@@ -96,7 +105,7 @@ def wrap(next_: Handler, redis: Redis, settings: Settings) -> Handler:
         token = secrets.token_hex(8)
         fp = fingerprint(call.action.name, call.payload)
         with step_span("idempotency"):
-            res = await claim(keys=[rkey], args=[fp, token, settings.idempotency_lease_s * 1000])
+            res = await claim(keys=[rkey], args=[fp, token, lease_ms(call.action, settings)])
         outcome = res[0].decode() if isinstance(res[0], bytes) else res[0]
         if outcome == "mismatch":
             return problem(call, 422, "this Idempotency-Key was used with a different action or payload",

@@ -89,3 +89,13 @@ async def test_unexecuted_reply_stores_nothing_and_lease_expires(aredis):
     while await aredis.exists(rkey):  # the lease runs out (Redis expires the claim)
         await asyncio.sleep(0.02)
     assert (await step(keyed(dead))).status == 200
+
+
+def test_a_claim_outlives_the_actions_deadline():
+    from gateway.catalogue import load
+
+    actions = load()
+    bulk, get = actions["job.cancel_bulk"], actions["job.get"]
+    assert bulk.timeout_ms > S.rpc_timeout_ms  # the bulk actions run longer than the default deadline
+    assert idempotency.lease_ms(bulk, S) >= bulk.timeout_ms + 5_000
+    assert idempotency.lease_ms(get, Settings(idempotency_lease_s=60)) == 60_000  # configured, when longer
