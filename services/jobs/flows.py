@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from admin.queue.v1 import queue_pb2, queue_pb2_grpc
 from services.common import context
 from services.common.celery import RUN_JOB_TASK, broker_priority
 from services.common.errors import DomainError, InvalidArgument, NotFound, Unavailable
+from services.common.events import STREAM
 from services.common.kit import Runtime
 from services.common.times import parse_iso
 from services.jobs import analytics, broker, bulk, service
@@ -33,6 +35,68 @@ DISPATCH_BATCH = 500
 log = logging.getLogger(__name__)
 
 
+class KnownQueues:
+    """Queues the queue service said exist, so job.submit asks it once per queue rather than once
+    per job (a gRPC round trip and ~4 ms of the queue service's CPU each, docs/performance.md).
+
+    An entry is trusted only while the event stream is followed: every `queue.*` event (a deletion
+    by any replica among them) forgets them all, and so does losing the stream. An answer that was
+    in flight when something was forgotten is not remembered (`epoch`); `TTL_S` bounds the rest.
+    Only existence is cached: a refusal is asked again each time."""
+
+    TTL_S = 10.0
+
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+        self._known: dict[str, float] = {}
+        self.epoch = 0
+        self._following = False
+        self._task: asyncio.Task | None = None
+
+    def known(self, queue: str) -> bool:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self.follow(), name="jobs-known-queues")
+        at = self._known.get(queue)
+        return self._following and at is not None and time.monotonic() - at < self.TTL_S
+
+    def remember(self, queue: str, epoch: int) -> None:
+        if self._following and epoch == self.epoch:
+            self._known[queue] = time.monotonic()
+
+    def forget(self) -> None:
+        self._known.clear()
+        self.epoch += 1
+
+    async def follow(self) -> None:
+        while True:
+            try:
+                tail = await self.redis.xrevrange(STREAM, count=1)
+                last = tail[0][0] if tail else "0-0"
+                self.forget()
+                self._following = True
+                while True:
+                    reply = await self.redis.xread({STREAM: last}, count=1000, block=1000) or []  # < socket timeout
+                    for _, entries in reply.items() if isinstance(reply, dict) else reply:
+                        for stream_id, fields in entries:
+                            last = stream_id
+                            type_ = fields.get(b"type") or fields.get("type") or b""
+                            if (type_.decode() if isinstance(type_, bytes) else type_).startswith("queue."):
+                                self.forget()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Redis away: ask the queue service meanwhile
+                log.warning("following the event stream for queue changes failed: %s", exc)
+            finally:
+                self._following = False
+                self.forget()
+            await asyncio.sleep(1.0)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
 class JobFlows:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -41,6 +105,8 @@ class JobFlows:
         self.celery = rt.celery
         self.revoker = Revoker(self.celery)
         rt.on_close(self.revoker.close)
+        self.queues = KnownQueues(rt.redis)
+        rt.on_close(self.queues.close)
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -128,6 +194,9 @@ class JobFlows:
 
     async def require_queue(self, queue: str) -> None:
         """NOT_FOUND unless the queue service knows `queue` (it owns queue definitions)."""
+        if self.queues.known(queue):
+            return
+        epoch = self.queues.epoch
         try:
             await self.rt.call(
                 "queue", queue_pb2_grpc.QueueServiceStub, "GetQueue", queue_pb2.GetQueueRequest(queue_name=queue)
@@ -139,6 +208,7 @@ class JobFlows:
             if err.field:
                 err.field = "queue"
             raise
+        self.queues.remember(queue, epoch)
 
     async def enqueue(self, job: Any) -> None:
         """Send the job's broker message, unless it is held for a future eta (the dispatcher sends it)."""
