@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, func, insert, literal, select, tuple_, update
+from sqlalchemy import Table, and_, delete, exists, func, insert, literal, select, tuple_, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
@@ -34,7 +34,7 @@ from services.jobs.models import (
 )
 from services.jobs.service import OUTBOX, SOURCE, _check_job_id, check_priority, new_job_id
 
-JOBS = Job.__table__
+JOBS = cast(Table, Job.__table__)
 MAX_FILTER_IDS = 1000
 SAMPLE_SIZE = 20
 RETRIED = aliased(JOBS, name="retried")

@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 
 from services.common.errors import InvalidArgument
-from services.jobs.bulk import _outbox_rows
-from services.jobs.models import FAILED, FINISHED, RUNNING, Job, outbox
+from services.jobs.bulk import JOBS, _outbox_rows
+from services.jobs.models import FAILED, FINISHED, RUNNING, outbox
 
-JOBS = Job.__table__
 LIMIT_MAX = 10_000
 
 

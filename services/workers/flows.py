@@ -10,6 +10,7 @@ action fails DEADLINE_EXCEEDED naming them (504 at the gateway).
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import math
 import re
@@ -59,7 +60,9 @@ def _task_refs(items: Any) -> list[tuple[str, str]]:
     out = []
     for item in items if isinstance(items, list) else []:
         req = item.get("request", item) if isinstance(item, dict) else {}
-        kwargs = req.get("kwargs") if isinstance(req.get("kwargs"), dict) else {}
+        req = req if isinstance(req, dict) else {}
+        raw = req.get("kwargs")
+        kwargs = raw if isinstance(raw, dict) else {}
         out.append((str(req.get("id") or ""), str(kwargs.get("task") or req.get("name") or "")))
     return out
 
@@ -76,7 +79,7 @@ class WorkersFlows:
 
     # --- queries -------------------------------------------------------------------------
 
-    async def list(self, *, status: str, queue: str) -> list[WorkerRow]:
+    async def list(self, *, status: str, queue: str) -> builtins.list[WorkerRow]:
         async with self.rt.reads() as session:
             return await service.list_workers(session, status=status, queue=queue)
 
@@ -212,7 +215,7 @@ class WorkersFlows:
         await self._record(outcome, "worker.time_limit_set", {"task": task, "soft": soft, "hard": hard})
         return outcome
 
-    async def forget_offline(self, *, destination: str) -> list[str]:
+    async def forget_offline(self, *, destination: str) -> builtins.list[str]:
         async with self.rt.sessions.begin() as session:
             return await service.forget_offline(session, destination=destination)
 
@@ -223,12 +226,12 @@ class WorkersFlows:
         if task not in JOB_TASKS:
             raise InvalidArgument(f"task must be one of {', '.join(JOB_TASKS)}, got {task[:40]!r}", field="task")
 
-    async def _hosts(self, destination: str) -> list[str]:
+    async def _hosts(self, destination: str) -> builtins.list[str]:
         async with self.rt.reads() as session:
             return await service.addressed(session, destination=destination)
 
     @staticmethod
-    def _outcome(hosts: list[str], answer: Answer, budget: float) -> Outcome:
+    def _outcome(hosts: builtins.list[str], answer: Answer, budget: float) -> Outcome:
         if hosts and not answer.replies:
             raise DeadlineExceeded(
                 f"no reply within {budget:.1f} s from {', '.join(answer.no_reply)}",
@@ -236,7 +239,7 @@ class WorkersFlows:
         return Outcome([reply_view(h, answer.replies[h]) for h in sorted(answer.replies)], answer.no_reply)
 
     @staticmethod
-    def _ok(outcome: Outcome) -> list[str]:
+    def _ok(outcome: Outcome) -> builtins.list[str]:
         return [r.hostname for r in outcome.replies if r.ok]
 
     async def _record(self, outcome: Outcome, type_: str, data: dict[str, Any]) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Table, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +20,7 @@ events = Outbox(outbox, source="workers")
 
 MISSED_HEARTBEATS = 3
 HOSTNAME_MAX = 255
-T = WorkerRow.__table__
+T = cast(Table, WorkerRow.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ async def list_workers(session: AsyncSession, *, status: str = "", queue: str = 
     if status:
         stmt = stmt.where(WorkerRow.status == status)
     if queue:
-        stmt = stmt.where(WorkerRow.queues.any(queue))
+        stmt = stmt.where(WorkerRow.queues.any(queue))  # type: ignore[arg-type]  # ARRAY.any(value): the stubs want a clause
     return list((await session.scalars(stmt)).all())
 
 

@@ -4,6 +4,7 @@ follows (the jobs service for `schedule.trigger`). The loops pick up a stored ch
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,7 @@ class ManagersFlows:
 
     # --- managers --------------------------------------------------------------------------
 
-    async def list(self) -> list[ManagerView]:
+    async def list(self) -> builtins.list[ManagerView]:
         async with self.rt.reads() as session:
             rows = await store.list_managers(session)
         return [await self._view(r) for r in rows]
@@ -67,11 +68,11 @@ class ManagersFlows:
 
     # --- schedules -------------------------------------------------------------------------
 
-    async def list_schedules(self) -> list[ScheduleRow]:
+    async def list_schedules(self) -> builtins.list[ScheduleRow]:
         async with self.rt.reads() as session:
             return await store.list_schedules(session)
 
-    async def next_runs(self) -> list[ScheduleRow]:
+    async def next_runs(self) -> builtins.list[ScheduleRow]:
         async with self.rt.reads() as session:
             return await store.next_runs(session)
 

@@ -12,8 +12,9 @@ A step that fails is reported in `last_error`; the others still run.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
 from admin.logs.v1 import logs_pb2, logs_pb2_grpc
@@ -43,7 +44,8 @@ async def purge_outbox(p: Pass, *, days: int, batch: int) -> None:
         p.check()
         async with p.rt.sessions.begin() as session:
             await store.fenced(session, name=p.name, token=p.token)
-            n = (await session.execute(delete(outbox).where(outbox.c.id.in_(old)))).rowcount or 0
+            res = await session.execute(delete(outbox).where(outbox.c.id.in_(old)))
+            n = cast(CursorResult, res).rowcount or 0
         if n < batch:
             return
 

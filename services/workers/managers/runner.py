@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -76,7 +76,7 @@ class Pass:
             raise LeaseLost(self.name)
 
 
-PassFn = Callable[[Pass], Awaitable[str]]  # returns "" or what went wrong (kept in last_error)
+PassFn = Callable[[Pass], Coroutine[Any, Any, str]]  # returns "" or what went wrong (kept in last_error)
 
 
 class ManagerLoop:
@@ -198,7 +198,7 @@ class ManagerLoop:
 class Supervisor:
     """The four manager loops of one replica (a background hook of the workers service)."""
 
-    def __init__(self, rt: Runtime, passes: dict[str, PassFn]) -> None:
+    def __init__(self, rt: Runtime, passes: Mapping[str, PassFn]) -> None:
         tick, ms, replica = tick_s(), lease_ms(), replica_id()
         self.loops = [ManagerLoop(rt, name, fn, lease=Lease(rt.redis, name, lease_ms=ms, replica=replica), tick=tick)
                       for name, fn in passes.items()]

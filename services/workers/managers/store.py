@@ -10,9 +10,9 @@ every write refused (`StaleLeader`), and its transaction rolls back whole.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import CursorResult, Table, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,9 +24,9 @@ from services.workers.managers.models import PAUSED, RUNNING, STOPPED, ManagerRo
 from services.workers.models import outbox
 
 events = Outbox(outbox, source="workers")
-M = ManagerRow.__table__
-S = ScheduleRow.__table__
-K = TickRow.__table__
+M = cast(Table, ManagerRow.__table__)
+S = cast(Table, ScheduleRow.__table__)
+K = cast(Table, TickRow.__table__)
 
 
 class StaleLeader(Exception):
@@ -275,4 +275,4 @@ async def purge_ticks(session: AsyncSession, *, token: int, older_than: datetime
     await fenced(session, name="retention", token=token)
     old = select(K.c.schedule, K.c.tick).where(K.c.recorded_at < older_than, K.c.job_id.is_not(None)).limit(limit)
     res = await session.execute(delete(K).where(tuple_(K.c.schedule, K.c.tick).in_(old)))
-    return res.rowcount or 0
+    return cast(CursorResult, res).rowcount or 0
