@@ -189,6 +189,7 @@ async def append(engine: AsyncEngine, entries: Sequence[Entry]) -> None:
     not take them)."""
     async with engine.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None  # an open pooled connection always has its psycopg connection
         await _append_all(driver, entries)
 
 

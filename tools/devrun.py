@@ -355,15 +355,15 @@ class Supervisor:
             self.died.put_nowait(child)
 
     async def stop_group(self, group: list[Child], grace: float) -> None:
-        live = [c for c in group if c.proc and c.proc.returncode is None]
-        for c in live:
+        live = [(c, c.proc) for c in group if c.proc and c.proc.returncode is None]
+        for c, proc in live:
             c.stopping = True
             with contextlib.suppress(ProcessLookupError):
-                c.proc.send_signal(c.stop_signal)
+                proc.send_signal(c.stop_signal)
         deadline = time.monotonic() + grace
-        for c in live:
+        for c, proc in live:
             try:
-                await asyncio.wait_for(c.proc.wait(), max(0.1, deadline - time.monotonic()))
+                await asyncio.wait_for(proc.wait(), max(0.1, deadline - time.monotonic()))
             except TimeoutError:
                 self.printer.say(f"{c.name} did not stop within {grace:.0f}s; killing it")
         for c in group:

@@ -19,7 +19,7 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import grpc
@@ -160,7 +160,7 @@ def build(service: Service, settings: Settings, *, port: int | None = None) -> R
     registrations: list[tuple[str, Callable[[grpc.aio.Server], None]]] = []
     by_section: dict[str, Any] = {}
     for desc, add, impl in parts:
-        registrations.append((desc.full_name, lambda s, add=add, impl=impl: add(impl, s)))
+        registrations.append((desc.full_name, partial(_register, add, impl)))
         for name in snapshot_sections(desc):
             if not callable(getattr(impl, f"section_{name}", None)):  # fail at start-up, not at the first snapshot
                 raise RuntimeError(f"{desc.full_name} declares section {name!r} without section_{name}()")
@@ -183,6 +183,10 @@ def build(service: Service, settings: Settings, *, port: int | None = None) -> R
     rt.background.append(lambda: heartbeat.beat_forever(rt.redis, service.name))  # system.report's replicas
     rt.background.extend(make(rt) for make in service.background)
     return Running(service=service, runtime=rt, built=built)
+
+
+def _register(add: Callable[[Any, grpc.aio.Server], None], impl: Any, server: grpc.aio.Server) -> None:
+    add(impl, server)
 
 
 async def run(service: Service, settings: Settings) -> None:

@@ -6,6 +6,7 @@ The jobs service is asked over gRPC (its schema is not ours) for `queue.clear`.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ class QueueFlows:
         self.redis = rt.redis
         self.consumers = ConsumerControl(rt.celery)
 
-    async def list(self) -> list[QueueView]:
+    async def list(self) -> builtins.list[QueueView]:
         async with self.reads() as session:
             rows = await service.list_queues(session)
         depth = await broker.depths(self.redis, [r.queue_name for r in rows])
@@ -112,12 +113,12 @@ class QueueFlows:
             err.field = field
             raise
 
-    async def peek(self, *, queue_name: str, limit: int) -> list[Any]:
+    async def peek(self, *, queue_name: str, limit: int) -> builtins.list[Any]:
         await self._exists(queue_name)
         resp = await self._jobs("PeekJobs", jobs_pb2.PeekJobsRequest(queue=queue_name, limit=limit))
         return list(resp.messages)
 
-    async def move(self, *, queue_name: str, target_queue: str, job_ids: list[str]) -> int:
+    async def move(self, *, queue_name: str, target_queue: str, job_ids: builtins.list[str]) -> int:
         await self._exists(queue_name)
         if not target_queue:
             raise InvalidArgument("target_queue is required", field="target_queue")
@@ -128,12 +129,12 @@ class QueueFlows:
             queue=queue_name, target_queue=target_queue, job_ids=job_ids))
         return int(resp.moved)
 
-    async def clean(self, *, queue_name: str, status: str, task: str, older_than_s: int, job_ids: list[str],
+    async def clean(self, *, queue_name: str, status: str, task: str, older_than_s: int, job_ids: builtins.list[str],
                     dry_run: bool) -> Any:
         await self._exists(queue_name)
         if status and status not in FINISHED:
             raise InvalidArgument(f"status must be one of {', '.join(FINISHED)} here", field="status")
-        enum = jobs_pb2.JobStatus.Value(f"JOB_STATUS_{status.upper()}") if status else 0
+        enum = jobs_pb2.JobStatus.Value(f"JOB_STATUS_{status.upper()}") if status else jobs_pb2.JOB_STATUS_UNSPECIFIED
         return await self._jobs("CleanJobs", jobs_pb2.CleanJobsRequest(
             queue=queue_name, status=enum, task=task, older_than_s=older_than_s, job_ids=job_ids,
             dry_run=dry_run))
