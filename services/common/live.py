@@ -22,6 +22,11 @@ holds a current entry for them. Every replica of every component keeps a `Live`:
 `log.level.<component>` is applied to the process's root logger by the `Live` of that component.
 Other components read further keys with `live.value(key)` (the logs service
 `logs.retention_days`, the SSOT `system.announcement`) and may `on_change(callback)`.
+
+After applying a change announced by an event, a process acknowledges it in the Redis hash
+`ACK_HASH` (field `<component>|<host>:<pid>`, value `<version> <unix time> <key>`; the hash expires
+a day after the last change), so what each replica applied, and when, is observable from outside
+(`python -m bench.config_propagation`).
 """
 
 from __future__ import annotations
@@ -38,11 +43,14 @@ from typing import Any
 import orjson
 
 from services.common.events import STREAM
+from services.common.heartbeat import instance
 from services.common.settings import Settings
 
 log = logging.getLogger(__name__)
 
 LIVE_HASH = "switchboard:config:live"
+ACK_HASH = "switchboard:live:applied"
+ACK_TTL_S = 86400
 EVENT = "config.changed"
 CATCH_UP_S = 1.0  # how long an event may wait for the hash write it overtook
 BLOCK_MS = 5000
@@ -245,6 +253,18 @@ class Live:
                 break
             await asyncio.sleep(0.01)
         self._apply(key, entry)
+        await self._ack(key)
+
+    async def _ack(self, key: str) -> None:
+        """Record in `ACK_HASH` the version of `key` this process just applied (best effort)."""
+        version, now = self.applied[key][0], time.time()
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hset(ACK_HASH, f"{self.component}|{instance()}", f"{version} {now:.6f} {key}")
+                pipe.expire(ACK_HASH, ACK_TTL_S)
+                await pipe.execute()
+        except Exception as exc:  # noqa: BLE001 - an ack lost to Redis must not undo the change
+            log.debug("live config ack failed: %s", exc)
 
     async def _handle(self, fields: dict[Any, Any]) -> None:
         type_ = fields.get(b"type", fields.get("type"))
