@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text, bindparam, func, select, update
+from psycopg.rows import dict_row
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -125,36 +126,37 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.published = 0
-        self._mark = (update(table).where(table.c.id == bindparam("row_id"))
-                      .values(published_at=func.now(), stream_id=bindparam("sid")))
+        # Plain psycopg statements (as the audit writer does, gateway/auditlog.py): no SQL
+        # compilation, and pipelined, so a batch costs two round trips to PostgreSQL instead of four.
+        self._claim = (f"SELECT id, event_id, type, source, ts, trace_id, actor, data FROM {table.fullname} "
+                       "WHERE published_at IS NULL ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED")
+        self._mark = f"UPDATE {table.fullname} SET published_at = now(), stream_id = %s WHERE id = %s"
 
     def wake(self) -> None:
         self._wake.set()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unsent rows; returns how many were sent."""
-        t = self.table
-        async with self.engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    select(t)
-                    .where(t.c.published_at.is_(None))
-                    .order_by(t.c.id)
-                    .limit(self.batch)
-                    .with_for_update(skip_locked=True)
-                )
-            ).mappings().all()
-            if not rows:
-                return 0
-            pipe = self.redis.pipeline(transaction=False)
-            for r in rows:
-                pipe.xadd(STREAM, encode(r), maxlen=STREAM_MAXLEN, approximate=True)
-            stream_ids = await pipe.execute()
-            # One executemany (psycopg pipelines it): one round trip for the batch, not one per row.
-            await conn.execute(self._mark, [
-                {"row_id": r["id"], "sid": sid if isinstance(sid, str) else sid.decode()}
-                for r, sid in zip(rows, stream_ids, strict=True)
-            ])
+        """Publish one batch of unsent rows; returns how many were sent.
+
+        One transaction: (BEGIN, claim the rows) pipelined, XADD them, then (mark them, COMMIT)
+        pipelined. A crash between XADD and COMMIT re-publishes them with the same `event_id`."""
+        async with self.engine.connect() as sa_conn:
+            conn = (await sa_conn.get_raw_connection()).driver_connection
+            async with conn.pipeline() as p, conn.transaction():
+                cur = conn.cursor(row_factory=dict_row)
+                await cur.execute(self._claim, (self.batch,))
+                await p.sync()
+                rows = await cur.fetchall()
+                if not rows:
+                    return 0
+                pipe = self.redis.pipeline(transaction=False)
+                for r in rows:
+                    pipe.xadd(STREAM, encode(r), maxlen=STREAM_MAXLEN, approximate=True)
+                stream_ids = await pipe.execute()
+                await cur.executemany(self._mark, [
+                    (sid if isinstance(sid, str) else sid.decode(), r["id"])
+                    for r, sid in zip(rows, stream_ids, strict=True)
+                ])
         self.published += len(rows)
         return len(rows)
 
