@@ -403,7 +403,7 @@ def _scrub_nul(value: Any) -> Any:
 _INGEST_COLUMNS = ("id_ms", "id_seq", "ts", "level", "component", "logger", "message", "trace_id", "job_id", "extra")
 _INGEST_TYPES = ("bigint", "bigint", "timestamptz", "text", "text", "text", "text", "text", "text", "text")
 # One statement per batch: the batch travels as one array per column (an executemany would run the
-# INSERT once per row; bench/logs_scale.py measured about twice the throughput this way).
+# INSERT once per row; 2,000-row batches into a 300k-row table: 1.7x the rows/s this way).
 _INGEST = text(
     f"INSERT INTO logs.records ({', '.join(_INGEST_COLUMNS)}) "
     f"SELECT id_ms, id_seq, ts, level, component, logger, message, trace_id, job_id, CAST(extra AS jsonb) "
