@@ -59,7 +59,7 @@ COLUMNS = ("id_ms", "id_seq", "ts", "level", "component", "logger", "message", "
 # --- producers: real components' logging, as fast as asked ------------------------------------
 
 
-def _producer(i: int, redis_url: str, marker: str, rate: float, seconds: float, down, out) -> None:
+def _producer(i: int, redis_url: str, marker: str, rate: float, seconds: float, down, out, ready, go) -> None:
     """One producer process: `jsonlog.setup` as a component does, then log for `seconds`."""
     import logging
 
@@ -77,6 +77,8 @@ def _producer(i: int, redis_url: str, marker: str, rate: float, seconds: float, 
     calls = {False: 0, True: 0}
     n = 0
     chunk = 50
+    ready.put(i)
+    go.wait()  # every producer set up: the window starts for all at once
     t0 = time.perf_counter()
     end = t0 + seconds
     trace = secrets.token_hex(16)
@@ -275,16 +277,19 @@ def ingestion_phase(name: str, *, stack, redis_url_for_producers: str, producers
     cpu_before = _cpu_s(stack.pids["logs"])
     since_ms = int(time.time() * 1000) - 1000
     ctx = mp.get_context("spawn")
-    down = ctx.Event()
-    out = ctx.Queue()
-    procs = [ctx.Process(target=_producer, args=(i, redis_url_for_producers, marker, rate, seconds, down, out))
+    down, go = ctx.Event(), ctx.Event()
+    out, ready = ctx.Queue(), ctx.Queue()
+    procs = [ctx.Process(target=_producer, args=(i, redis_url_for_producers, marker, rate, seconds, down, out,
+                                                 ready, go))
              for i in range(producers)]
     for p in procs:
         p.start()
-    time.sleep(1.5)  # the spawned interpreters import before they log; the window starts on their own clocks
+    for _ in procs:
+        ready.get(timeout=120)  # spawned and configured (imports take seconds on a busy machine)
     polls: list[tuple[float, int]] = []
     results: list[dict] = []
     with psycopg.connect(libpq_url(s.database_url), autocommit=True) as conn, ActionLoad(url, token) as load:
+        go.set()
         t0 = time.monotonic()
         outage_done = False
         while len(results) < producers:
