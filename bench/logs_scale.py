@@ -515,7 +515,8 @@ def main() -> dict:
 
     started = time.perf_counter()
     results: dict = {"when": datetime.now(UTC).isoformat(), "rows": rows, "seconds": seconds, "n": n,
-                     "rate_per_producer": rate, "producers": producers, "cpus": os.cpu_count()}
+                     "rate_per_producer": rate, "producers": producers, "cpus": os.cpu_count(),
+                     "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
     with running_stack(gateways=1) as stack:
         s = stack.settings
         stack.spawn("logs", "services.logs")
@@ -568,6 +569,7 @@ def main() -> dict:
               f"(reported {ph['dropped_reported_to_redis']}), exact {ph['exact']}")
         results["ingestion"] = phases
     results["total_s"] = round(time.perf_counter() - started, 1)
+    results["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]  # the machine is shared: noise
 
     print()
     print(f"{'ingestion phase':<16}{'produced':>10}{'stored':>10}{'dropped':>9}{'exact':>7}{'prod/s':>9}"
@@ -586,7 +588,8 @@ def main() -> dict:
     for r in table:
         print(f"{r.name:<40}{r.requests:>5}{r.errors:>5}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{hits[r.name]:>9}  "
               f"{'ok' if r.p50_ms <= 50 else 'OVER'}")
-    print(f"total {results['total_s']} s")
+    print(f"total {results['total_s']} s; load average at start {results['loadavg_at_start'][0]}, "
+          f"at end {results['loadavg_at_end'][0]} ({results['cpus']} CPUs)")
     OUT.write_text(json.dumps(results, indent=2))
     return results
 
