@@ -142,21 +142,28 @@ class OutboxRelay:
         pipelined. A crash between XADD and COMMIT re-publishes them with the same `event_id`."""
         async with self.engine.connect() as sa_conn:
             conn = (await sa_conn.get_raw_connection()).driver_connection
-            async with conn.pipeline() as p, conn.transaction():
-                cur = conn.cursor(row_factory=dict_row)
-                await cur.execute(self._claim, (self.batch,))
-                await p.sync()
-                rows = await cur.fetchall()
-                if not rows:
-                    return 0
-                pipe = self.redis.pipeline(transaction=False)
-                for r in rows:
-                    pipe.xadd(STREAM, encode(r), maxlen=STREAM_MAXLEN, approximate=True)
-                stream_ids = await pipe.execute()
-                await cur.executemany(self._mark, [
-                    (sid if isinstance(sid, str) else sid.decode(), r["id"])
-                    for r, sid in zip(rows, stream_ids, strict=True)
-                ])
+            try:
+                async with conn.pipeline() as p, conn.transaction():
+                    cur = conn.cursor(row_factory=dict_row)
+                    await cur.execute(self._claim, (self.batch,))
+                    await p.sync()
+                    rows = await cur.fetchall()
+                    if not rows:
+                        return 0
+                    pipe = self.redis.pipeline(transaction=False)
+                    for r in rows:
+                        pipe.xadd(STREAM, encode(r), maxlen=STREAM_MAXLEN, approximate=True)
+                    stream_ids = await pipe.execute()
+                    await cur.executemany(self._mark, [
+                        (sid if isinstance(sid, str) else sid.decode(), r["id"])
+                        for r, sid in zip(rows, stream_ids, strict=True)
+                    ])
+            except psycopg.OperationalError:
+                # Not through SQLAlchemy, so it cannot tell the connection died (a PostgreSQL
+                # restart): drop it from the pool rather than hand it out again.
+                if conn.closed or conn.broken:
+                    await sa_conn.invalidate()
+                raise
         self.published += len(rows)
         return len(rows)
 
