@@ -15,7 +15,8 @@ of them online, N sequential `worker.list` requests are timed:
 - through the gateway (`POST /api/admin/action`, the whole HTTP pipeline),
 - direct gRPC (`WorkersService.ListWorkers` on the service's port),
 - both again with `status=offline`, which answers no row: the fixed cost of each path, so the
-  cost per listed worker shows;
+  cost per listed worker shows; and `circuit.list` (answered inside the gateway, no RPC), the
+  gateway pipeline's own floor under the same machine load;
 - and, when Flower (installed as a dependency) starts, its `/api/workers` on the same broker:
   `?status=true` (its in-memory event state, fed by the same heartbeats), the default (its cache of
   `inspect` replies — empty here: simulated workers do not answer `inspect`) and `?refresh=true`
@@ -103,17 +104,18 @@ def fleet(env: dict[str, str], hosts: list[str], stop: Any, sent: Any) -> None:
 # --- measuring ---------------------------------------------------------------------------------
 
 
-def via_gateway(http: httpx.Client, url: str, token: str, n: int, status: str = "") -> tuple[list[float], int, int]:
+def via_gateway(http: httpx.Client, url: str, token: str, n: int, status: str = "",
+                action: str = "worker.list") -> tuple[list[float], int, int]:
     lat: list[float] = []
     errors = listed = 0
-    body = {"action": "worker.list", "payload": {"status": status} if status else {}}
+    body = {"action": action, "payload": {"status": status} if status else {}}
     headers = {"Authorization": f"Bearer {token}"}
     for _ in range(n):
         s = time.perf_counter()
         r = http.post(f"{url}/api/admin/action", json=body, headers=headers)
         lat.append((time.perf_counter() - s) * 1000)
         if r.status_code == 200:
-            listed = len(r.json()["data"]["workers"])
+            listed = len(r.json()["data"].get("workers", []))
         else:
             errors += 1
     return lat, errors, listed
@@ -250,7 +252,10 @@ def main() -> dict:
                             timed(f"worker.list status=offline {size}", "gateway",
                                   lambda k: via_gateway(http, url, token, k, "offline"), n),
                             timed(f"worker.list status=offline {size}", "grpc",
-                                  lambda k: via_grpc(stub, md, k, "offline"), n)]
+                                  lambda k: via_grpc(stub, md, k, "offline"), n),
+                            # the gateway's own floor under the same load: an in-process action, no RPC
+                            timed(f"circuit.list (no RPC) {size}", "gateway",
+                                  lambda k: via_gateway(http, url, token, k, action="circuit.list"), n)]
                     if flower:
                         rows += [
                             timed(f"flower /api/workers?status=true {size}", "flower",
