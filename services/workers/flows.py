@@ -22,7 +22,6 @@ from services.common.errors import DeadlineExceeded, FailedPrecondition, Invalid
 from services.common.kit import Runtime
 from services.workers import service
 from services.workers.control import Answer, Control
-from services.workers.models import WorkerRow
 from services.workers.registry import Registry, live_from
 
 # The job tasks of SPEC §7 and the placeholder Celery task that carries each one's rate and time
@@ -79,7 +78,7 @@ class WorkersFlows:
 
     # --- queries -------------------------------------------------------------------------
 
-    async def list(self, *, status: str, queue: str) -> builtins.list[WorkerRow]:
+    async def list(self, *, status: str, queue: str) -> builtins.list[Any]:
         async with self.rt.reads() as session:
             return await service.list_workers(session, status=status, queue=queue)
 

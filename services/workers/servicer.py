@@ -17,7 +17,7 @@ from services.common.times import iso
 from services.workers.control import REPLY_TIMEOUT_S
 from services.workers.flows import Outcome, WorkersFlows
 from services.workers.managers import servicer as managers
-from services.workers.models import OFFLINE, QUIET, WorkerRow, outbox
+from services.workers.models import OFFLINE, QUIET, outbox
 from services.workers.registry import Registry
 
 # Kept back from the caller's deadline for the answer's way home.
@@ -32,7 +32,7 @@ def budget(context: grpc.aio.ServicerContext) -> float:
     return max(0.1, min(REPLY_TIMEOUT_S, left - DEADLINE_MARGIN_S))
 
 
-def to_proto(row: WorkerRow) -> pb.Worker:
+def to_proto(row: Any) -> pb.Worker:  # a WorkerRow or a listed row (service.LISTED)
     return pb.Worker(
         hostname=row.hostname, status=row.status, queues=sorted(row.queues), pool_size=row.pool_size,
         concurrency=row.concurrency, active=row.active, processed=row.processed,
