@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import grpc
 import redis.asyncio as aioredis
@@ -40,6 +40,7 @@ from services.common.settings import Settings
 log = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
+T = TypeVar("T")
 
 
 class Runtime:
@@ -59,7 +60,15 @@ class Runtime:
         # `log.level.<name>`; `self.live.value(key)` for any other registered key.
         self.live = Live(settings, self.redis, component=name)
         self.background: list[Hook] = []
+        self._shared: dict[Callable[[Runtime], Any], Any] = {}
         self._closers: list[Hook] = [self.engine.dispose, self.redis.aclose, clients.close_all]
+
+    def shared(self, make: Callable[[Runtime], T]) -> T:
+        """One `make(self)` per runtime: what the servicer and the background hooks must share
+        (e.g. `rt.shared(SystemFlows)`, the workers' registry)."""
+        if make not in self._shared:
+            self._shared[make] = make(self)
+        return cast(T, self._shared[make])
 
     @cached_property
     def read_engine(self) -> AsyncEngine:

@@ -11,10 +11,10 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Select, and_, delete, func, literal_column, or_, select, text, tuple_
+from sqlalchemy import Select, Table, and_, delete, func, literal_column, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import context
@@ -33,7 +33,8 @@ _STREAM_ID = re.compile(r"^(\d{1,19})-(\d{1,19})$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 events = Outbox(outbox, source="logs")
-R = Record.__table__.c
+RECORDS = cast(Table, Record.__table__)
+R = RECORDS.c
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -272,7 +273,8 @@ async def stats(conn: AsyncConnection, *, since: str, until: str, component: str
 def render_export(records: list[dict[str, Any]], fmt: str) -> tuple[str, int, bool]:
     """(content, rows, cut short by the size cap)."""
     if fmt == "json":
-        parts, size = [], 2
+        parts: list[str] = []
+        size = 2
         for r in records:
             b = orjson.dumps(r).decode()
             if size + len(b) + 1 > EXPORT_MAX_BYTES:
@@ -334,9 +336,9 @@ def purge_conditions(*, older_than_s: int, until: str, component: str, trace_id:
 async def purge(conn: AsyncConnection, *, conds: list[Any], dry_run: bool) -> tuple[int, int]:
     """(matched, affected), in the caller's one transaction; `logs.purged` on a real run."""
     if dry_run:
-        matched = int(await conn.scalar(select(func.count()).select_from(Record.__table__).where(and_(*conds))) or 0)
+        matched = int(await conn.scalar(select(func.count()).select_from(RECORDS).where(and_(*conds))) or 0)
         return matched, 0
-    done = (await conn.execute(delete(Record.__table__).where(and_(*conds)))).rowcount or 0
+    done = (await conn.execute(delete(RECORDS).where(and_(*conds)))).rowcount or 0
     await events.emit(conn, "logs.purged", {"matched": done, "affected": done})  # type: ignore[arg-type]
     return done, done
 
@@ -344,7 +346,7 @@ async def purge(conn: AsyncConnection, *, conds: list[Any], dry_run: bool) -> tu
 async def purge_expired(conn: AsyncConnection, *, days: int, batch: int = 50_000) -> int:
     """The retention rule: records older than `days` (no event: housekeeping, not an action)."""
     cutoff = datetime.now(UTC) - timedelta(days=days)
-    res = await conn.execute(delete(Record.__table__).where(R.ts < cutoff))
+    res = await conn.execute(delete(RECORDS).where(R.ts < cutoff))
     return res.rowcount or 0
 
 

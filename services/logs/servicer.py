@@ -96,13 +96,11 @@ class LogsServicer(logs_pb2_grpc.LogsServiceServicer):
 
 
 def _make(rt: Runtime) -> LogsServicer:
-    flows = LogsFlows(rt)
-    rt.logs_flows = flows  # type: ignore[attr-defined] - the ingest loop shares it
-    return LogsServicer(flows)
+    return LogsServicer(rt.shared(LogsFlows))  # the ingest loop shares it
 
 
 def _ingest(rt: Runtime):
-    return rt.logs_flows.ingest_forever  # type: ignore[attr-defined]
+    return rt.shared(LogsFlows).ingest_forever
 
 
 SERVICE = Service(

@@ -147,14 +147,9 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
         )
 
 
-_flows: dict[int, SystemFlows] = {}
-
-
 def _flows_of(rt: Runtime) -> SystemFlows:
     """One SystemFlows per runtime, shared by the servicer and the background loops."""
-    if id(rt) not in _flows:
-        _flows[id(rt)] = SystemFlows(rt)
-    return _flows[id(rt)]
+    return rt.shared(SystemFlows)
 
 
 SERVICE = Service(

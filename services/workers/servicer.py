@@ -140,10 +140,7 @@ class WorkersServicer(pb_grpc.WorkersServiceServicer):
 
 def registry(rt: Runtime) -> Registry:
     """One registry per runtime, shared by the servicer and the background loop."""
-    found = getattr(rt, "workers_registry", None)
-    if found is None:
-        found = rt.workers_registry = Registry(rt)  # type: ignore[attr-defined]
-    return found
+    return rt.shared(Registry)
 
 
 SERVICE = Service(

@@ -177,21 +177,25 @@ def test_purge_dry_run_then_real_with_event(api: Api, settings) -> None:
 
 def test_set_level_and_retention_are_config_entries(api: Api, settings) -> None:
     pt = secrets.token_hex(16)
-    first = ok(api, "logs.set_level", {"component": "queue", "level": "debug"}, key=uid(), headers={"X-Trace-Id": pt})
-    e = first["entry"]
-    assert e["key"] == "log.level.queue" and e["value"] == "debug" and e["version"] >= 1 and e["updated_by"]
-    second = ok(api, "logs.set_level", {"component": "queue", "level": "WARNING"}, key=uid())["entry"]
-    assert second["value"] == "warning" and second["version"] == e["version"] + 1
-    client = redis_sync.Redis.from_url(settings.redis_url)
-    ev = wait_for(lambda: [x for x in stream_events(client, "config.changed", key="log.level.queue")
-                           if x["trace_id"] == pt], timeout=10, what="config.changed")
-    assert ev[0]["data"]["version"] == e["version"]
-    ret = ok(api, "logs.set_retention", {"days": 30}, key=uid())["entry"]
-    assert ret["key"] == "logs.retention_days" and ret["value"] == 30
-    assert ok(api, "logs.stats")["retention_days"] == 30
-    # The entries are the config service's own (config.set of the registered keys).
-    assert ok(api, "config.get", {"key": "log.level.queue"})["entry"]["value"] == "warning"
-    assert ok(api, "config.get", {"key": "logs.retention_days"})["entry"]["version"] == ret["version"]
+    try:
+        first = ok(api, "logs.set_level", {"component": "queue", "level": "debug"}, key=uid(), headers={"X-Trace-Id": pt})
+        e = first["entry"]
+        assert e["key"] == "log.level.queue" and e["value"] == "debug" and e["version"] >= 1 and e["updated_by"]
+        second = ok(api, "logs.set_level", {"component": "queue", "level": "WARNING"}, key=uid())["entry"]
+        assert second["value"] == "warning" and second["version"] == e["version"] + 1
+        client = redis_sync.Redis.from_url(settings.redis_url)
+        ev = wait_for(lambda: [x for x in stream_events(client, "config.changed", key="log.level.queue")
+                               if x["trace_id"] == pt], timeout=10, what="config.changed")
+        assert ev[0]["data"]["version"] == e["version"]
+        ret = ok(api, "logs.set_retention", {"days": 30}, key=uid())["entry"]
+        assert ret["key"] == "logs.retention_days" and ret["value"] == 30
+        assert ok(api, "logs.stats")["retention_days"] == 30
+        # The entries are the config service's own (config.set of the registered keys).
+        assert ok(api, "config.get", {"key": "log.level.queue"})["entry"]["value"] == "warning"
+        assert ok(api, "config.get", {"key": "logs.retention_days"})["entry"]["version"] == ret["version"]
+    finally:
+        # The session's other tests start queue services too: leave them at the default level.
+        ok(api, "config.delete", {"key": "log.level.queue"}, key=uid())
 
 
 def test_ssot_logs_section_shows_recent_warnings_and_errors(api: Api, settings) -> None:
