@@ -46,15 +46,17 @@ class KnownQueues:
 
     TTL_S = 10.0
 
-    def __init__(self, redis: Any) -> None:
+    def __init__(self, redis: Any, stream: str = STREAM) -> None:
         self.redis = redis
+        self.stream = stream
         self._known: dict[str, float] = {}
         self.epoch = 0
         self._following = False
+        self._closed = False
         self._task: asyncio.Task | None = None
 
     def known(self, queue: str) -> bool:
-        if self._task is None or self._task.done():
+        if not self._closed and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self.follow(), name="jobs-known-queues")
         at = self._known.get(queue)
         return self._following and at is not None and time.monotonic() - at < self.TTL_S
@@ -68,14 +70,14 @@ class KnownQueues:
         self.epoch += 1
 
     async def follow(self) -> None:
-        while True:
+        while not self._closed:
             try:
-                tail = await self.redis.xrevrange(STREAM, count=1)
+                tail = await self.redis.xrevrange(self.stream, count=1)
                 last = tail[0][0] if tail else "0-0"
                 self.forget()
                 self._following = True
-                while True:
-                    reply = await self.redis.xread({STREAM: last}, count=1000, block=1000) or []  # < socket timeout
+                while not self._closed:
+                    reply = await self.redis.xread({self.stream: last}, count=1000, block=1000) or []  # < socket timeout
                     for _, entries in reply.items() if isinstance(reply, dict) else reply:
                         for stream_id, fields in entries:
                             last = stream_id
@@ -92,9 +94,11 @@ class KnownQueues:
             await asyncio.sleep(1.0)
 
     async def close(self) -> None:
+        self._closed = True
         if self._task is not None:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            # Bounded: a client that swallowed the cancellation still leaves within its block time.
+            await asyncio.wait({self._task}, timeout=3.0)
 
 
 class JobFlows:

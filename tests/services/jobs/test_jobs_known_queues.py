@@ -12,7 +12,6 @@ from redis.asyncio import Redis
 
 from admin.jobs.v1 import jobs_pb2
 from admin.queue.v1 import queue_pb2
-from services.common.events import STREAM
 from services.jobs.flows import KnownQueues
 from tests.services.jobs.jobs_helpers import error_field, kwargs, stream_events, wait_for
 
@@ -25,22 +24,25 @@ async def _until(check, timeout: float = 5.0) -> None:
 
 async def test_remembered_queues_are_forgotten_on_a_queue_event(settings):
     redis = Redis.from_url(settings.redis_url)
-    known = KnownQueues(redis)
+    stream = f"test:known-queues:{secrets.token_hex(4)}"  # the services' events would interleave
+    known = KnownQueues(redis, stream=stream)
     try:
         assert not known.known("q1")  # starts following; nothing is trusted before that
         await _until(lambda: known._following)
         stale = known.epoch
         known.remember("q1", known.epoch)
         assert known.known("q1")
-        await redis.xadd(STREAM, {"type": "job.submitted", "data": "{}"})
+        await redis.xadd(stream, {"type": "job.submitted", "data": "{}"})
         await asyncio.sleep(0.1)
         assert known.known("q1")  # other events change nothing
-        await redis.xadd(STREAM, {"type": "queue.paused", "data": "{}"})
+        await redis.xadd(stream, {"type": "queue.paused", "data": "{}"})
         await _until(lambda: not known.known("q1"))
         known.remember("q1", stale)  # an answer from before the event is not remembered
         assert not known.known("q1")
     finally:
         await known.close()
+        assert known._task.done()
+        await redis.delete(stream)
         await redis.aclose()
 
 
