@@ -142,6 +142,7 @@ class OutboxRelay:
         pipelined. A crash between XADD and COMMIT re-publishes them with the same `event_id`."""
         async with self.engine.connect() as sa_conn:
             conn = (await sa_conn.get_raw_connection()).driver_connection
+            assert conn is not None  # a checked-out connection has its driver's
             try:
                 async with conn.pipeline() as p, conn.transaction():
                     cur = conn.cursor(row_factory=dict_row)

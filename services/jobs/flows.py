@@ -9,6 +9,7 @@ refuses to run a job that is no longer pending.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 import time
 from dataclasses import replace
@@ -237,16 +238,16 @@ class JobFlows:
             retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
         )
 
-    def _send_many(self, jobs: list[Any], ctx: context.CallContext | None = None) -> None:
+    def _send_many(self, jobs: builtins.list[Any], ctx: context.CallContext | None = None) -> None:
         for job in jobs:
             self._send(job, ctx or context.CallContext(trace_id=job.trace_id or context.new_trace_id(),
                                                       actor=job.created_by or "system"))
 
-    async def send_many(self, jobs: list[Any], *, own_context: bool = False) -> None:
+    async def send_many(self, jobs: builtins.list[Any], *, own_context: bool = False) -> None:
         if jobs:
             await asyncio.to_thread(self._send_many, jobs, None if own_context else context.current())
 
-    async def revoke(self, job_id: str | list[str], **options: Any) -> None:
+    async def revoke(self, job_id: str | builtins.list[str], **options: Any) -> None:
         try:
             await asyncio.to_thread(self.celery.control.revoke, job_id, **options)
         except Exception as exc:  # noqa: BLE001 - the row is already cancelled; say so in the log
@@ -362,7 +363,7 @@ class JobFlows:
             await self.revoke(job.job_id, terminate=True, signal="SIGTERM")
         return job
 
-    async def dead_letters(self, **kw: Any) -> tuple[list[Any], str]:
+    async def dead_letters(self, **kw: Any) -> tuple[builtins.list[Any], str]:
         async with self.reads.connect() as conn:
             return await bulk.list_dead_letters(conn, **kw)
 
@@ -375,7 +376,7 @@ class JobFlows:
     async def summary(self, **kw: Any) -> analytics.Summary:
         return await analytics.summary(self.reads, **kw)
 
-    async def timeseries(self, **kw: Any) -> tuple[int, list[dict[str, Any]]]:
+    async def timeseries(self, **kw: Any) -> tuple[int, builtins.list[dict[str, Any]]]:
         return await analytics.timeseries(self.reads, **kw)
 
     async def export_jobs(self, **kw: Any) -> analytics.Export:
@@ -387,7 +388,7 @@ class JobFlows:
 
     # --- for the queue service ------------------------------------------------------------------
 
-    async def peek(self, *, queue: str, limit: int) -> list[Any]:
+    async def peek(self, *, queue: str, limit: int) -> builtins.list[Any]:
         """The next broker messages of `queue` whose jobs are pending and not held."""
         if not 0 <= limit <= 100:
             raise InvalidArgument("limit must be between 1 and 100", field="limit")
@@ -403,7 +404,7 @@ class JobFlows:
             )).all()}
         return [rows[i] for i in dict.fromkeys(ids) if i in rows][:n]
 
-    async def move(self, *, queue: str, target: str, job_ids: list[str]) -> int:
+    async def move(self, *, queue: str, target: str, job_ids: builtins.list[str]) -> int:
         if target == queue:
             raise InvalidArgument("target_queue must differ from queue_name", field="target_queue")
         async with self.sessions.begin() as session:

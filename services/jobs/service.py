@@ -9,9 +9,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -24,7 +24,7 @@ from services.jobs.samples import validate_kwargs
 
 SOURCE = "jobs"
 OUTBOX = Outbox(outbox, SOURCE)
-JOBS = Job.__table__
+JOBS = cast(Table, Job.__table__)
 
 DEFAULT_QUEUE = "default"
 DEFAULT_PAGE_SIZE = 50
