@@ -39,7 +39,7 @@ class Runtime:
 
     @classmethod
     def create(cls, *, settings: Settings, redis: Redis, engine: AsyncEngine, catalogue: Mapping[str, Action],
-               grants: Mapping[str, str], local: Mapping[str, LocalHandler], app: Any) -> "Runtime":
+               grants: Mapping[str, str], local: Mapping[str, LocalHandler], app: Any) -> Runtime:
         services = {a.service for a in catalogue.values() if a.service != IN_PROCESS}
         live = Live(settings, redis, component="gateway")
         view: Any = live.view  # everything below reads the settings through it
