@@ -175,6 +175,8 @@ def test_failed_attempts_back_off_then_dead_letter_requeue_and_purge(api, rds):
     [rec] = audit_rows(api.settings, r.json()["trace_id"])
     assert rec["action"] == "deadletter.purge"
 
+    # Paused, so the retried job stays as requeued (else it runs, fails and backs off at once).
+    ok(act(api, "queue.pause", {"queue_name": q}))
     r = act(api, "deadletter.requeue_all", {"queue": q})
     assert ok(r) == {"matched": 1, "affected": 1, "sample": []}
     [bulk] = wait_events(rds, "deadletter.requeued", r.json()["trace_id"])
@@ -182,6 +184,7 @@ def test_failed_attempts_back_off_then_dead_letter_requeue_and_purge(api, rds):
     [again] = wait_events(rds, "job.retried", r.json()["trace_id"], retry_of=flaky["job_id"])
     new = job(api, again["data"]["job_id"])
     assert new["retry_of"] == flaky["job_id"] and new["max_attempts"] == 2 and new["eta"] == ""
+    assert new["status"] == "pending" and new["attempts"] == 0
     # `flaky` is retried now: no longer a dead letter (its retry fails again later and becomes one)
     assert flaky["job_id"] not in [j["job_id"] for j in ok(api.act("deadletter.list", {"queue": q}))["jobs"]]
     refused(act(api, "deadletter.purge", {"status": "pending"}), 400, "status")
