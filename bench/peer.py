@@ -241,7 +241,7 @@ async def flower_vs_cancel(stack: Stack) -> dict:
     token = _token(stack)
     budget = {1: int(400 * SECONDS) + 100, 16: int(1500 * SECONDS) + 200}  # ids per run, above any rate seen
     pool = IdPool(await pending_jobs(stack, 2 * sum(budget.values())))
-    flower_ids = ids_file((await pending_jobs(stack, 500)))  # a revoke changes nothing: ids may repeat
+    flower_ids = ids_file(await pending_jobs(stack, 500))  # a revoke changes nothing: ids may repeat
     rows: list[Row] = []
     verdict: dict[str, dict] = {}
     with flower(stack) as furl:

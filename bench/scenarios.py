@@ -150,13 +150,13 @@ async def gateway_vs_direct(stack: Stack, *, n: int) -> tuple[list[Row], list[di
         lat, err, wall = await run_load(
             n_cancel,
             conc,
-            grpc_worker(lambda k: jobs.CancelJob(jobs_pb2.CancelJobRequest(job_id=ids_direct[k]), metadata=_direct_md())),
+            grpc_worker(lambda k, ids=ids_direct: jobs.CancelJob(jobs_pb2.CancelJobRequest(job_id=ids[k]), metadata=_direct_md())),
         )
         direct = Row.of("job.cancel (pending)", "direct", conc, lat, err, wall)
         lat, err, wall = await run_load(
             n_cancel,
             conc,
-            http_worker(lambda k: orjson.dumps({"action": "job.cancel", "payload": {"job_id": ids_gw[k]}}), True),
+            http_worker(lambda k, ids=ids_gw: orjson.dumps({"action": "job.cancel", "payload": {"job_id": ids[k]}}), True),
         )
         gw = Row.of("job.cancel (pending)", "gateway", conc, lat, err, wall)
         rows += [direct, gw]

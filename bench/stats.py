@@ -24,7 +24,7 @@ class Row:
     throughput_rps: float
 
     @classmethod
-    def of(cls, name: str, path: str, concurrency: int, latencies_ms: list[float], errors: int, wall_s: float) -> "Row":
+    def of(cls, name: str, path: str, concurrency: int, latencies_ms: list[float], errors: int, wall_s: float) -> Row:
         lat = sorted(latencies_ms)
         return cls(
             name=name,

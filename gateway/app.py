@@ -71,7 +71,7 @@ def with_action_fast_path(app: FastAPI) -> ASGIApp:
 def create_app(settings: Settings) -> FastAPI:
     catalogue = catalogue_mod.load()  # fail fast on a malformed option, before serving anything
     grants = rbac.load_grants(settings.rbac_grants)
-    listing = [{"name": a.name, "summary": a.summary, "kind": a.kind, "risk": a.risk,
+    listing: list[dict[str, Any]] = [{"name": a.name, "summary": a.summary, "kind": a.kind, "risk": a.risk,
                 "permission": a.permission, "view": a.view, "payload_schema": dict(a.payload_schema)}
                for a in catalogue.values()]
 

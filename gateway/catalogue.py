@@ -16,6 +16,7 @@ from typing import Any
 
 from google.protobuf import message_factory
 from google.protobuf.descriptor import FileDescriptor, MethodDescriptor
+from google.protobuf.message import Message
 
 from admin.v1 import action_pb2
 from gateway import protojson
@@ -41,8 +42,8 @@ class Action:
     service: str  # domain name, e.g. "jobs"; the key of settings.addr() and of the breaker
     method_path: str  # "/admin.jobs.v1.JobsService/CancelJob"
     method_name: str
-    request_cls: type
-    response_cls: type
+    request_cls: type[Message]
+    response_cls: type[Message]
     permission: str
     risk: str
     kind: str

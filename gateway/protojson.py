@@ -16,7 +16,8 @@ import re
 from typing import Any
 
 from google.protobuf import json_format
-from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor as F
+from google.protobuf.descriptor import Descriptor, EnumDescriptor
+from google.protobuf.descriptor import FieldDescriptor as F
 
 _INT_RANGES = {
     F.CPPTYPE_INT32: (-(2**31), 2**31 - 1), F.CPPTYPE_UINT32: (0, 2**32 - 1),
@@ -280,7 +281,7 @@ def _converter(f: F):  # noqa: ANN202
             return lambda m, n: list(getattr(m, n))
         return lambda m, n: [conv(v) for v in getattr(m, n)]
     if f.cpp_type == F.CPPTYPE_MESSAGE:
-        empty = {} if f.message_type.full_name == "google.protobuf.Struct" else None
+        empty: dict[str, Any] | None = {} if f.message_type.full_name == "google.protobuf.Struct" else None
         return lambda m, n: conv(getattr(m, n)) if m.HasField(n) else empty
     if conv is None:
         return lambda m, n: getattr(m, n)

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 
 from gateway.pipeline import (
-    audit, authn, authz, breaker, dispatch, idempotency, maintenance, payload, ratelimit, respond, tracing,
+    audit,
+    authn,
+    authz,
+    breaker,
+    dispatch,
+    idempotency,
+    maintenance,
+    payload,
+    ratelimit,
+    respond,
+    tracing,
     validate,
 )
 from gateway.pipeline.call import Call
@@ -18,7 +28,7 @@ if TYPE_CHECKING:  # the runtime holds the dispatcher defined in this package
     from gateway.runtime import Runtime
 
 
-def build(rt: "Runtime") -> Callable[[Call], Awaitable[Response]]:
+def build(rt: Runtime) -> Callable[[Call], Awaitable[Response]]:
     s = rt.settings
     h = dispatch.handler(rt.dispatcher)       # 8: the call itself, with a deadline and the caller's identity
     h = breaker.wrap(h, rt.breakers)          # 7: right around the call: only real calls count, open answers untouched

@@ -17,8 +17,8 @@ from redis.asyncio import Redis
 
 from gateway import metrics
 from gateway.catalogue import Action
-from gateway.pipeline.tracing import step_span
 from gateway.pipeline.call import Call, Handler, Reply, problem
+from gateway.pipeline.tracing import step_span
 from services.common.settings import Settings
 
 WINDOW_S = 60

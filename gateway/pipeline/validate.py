@@ -72,7 +72,7 @@ def wrap(next_: Handler, catalogue: Mapping[str, Action]) -> Handler:
             errors.append({"field": "payload", "message": "must be an object"})
         if errors:
             return invalid(call, "body must be {\"action\": str, \"payload\": object}", errors)
-        call.action = catalogue.get(action)
+        call.action = catalogue.get(action) if isinstance(action, str) else None
         if call.action is None:
             return invalid(call, f"unknown action {action!r}", [{"field": "action", "message": "unknown action"}])
         call.payload = payload

@@ -78,7 +78,7 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await built.server.start()
-    tasks = [asyncio.create_task(fn()) for fn in background]
+    tasks = [asyncio.ensure_future(fn()) for fn in background]
     settle_heap()
     await set_serving(built, True)
     log.info("%s listening", name, extra={"port": built.port})
