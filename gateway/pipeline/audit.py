@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from gateway import metrics
 from gateway.auditlog import AuditLog, AuditUnavailable, Entry
 from gateway.pipeline.call import Call, Handler, Reply, problem
+from gateway.pipeline.tracing import step_span
 from gateway.scrub import scrub
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,8 @@ def wrap(next_: Handler, audit: AuditLog) -> Handler:
             "trace_id": call.trace_id, "action": call.action.name, "status": reply.status,
             "outcome": rec.outcome, "duration_ms": round(rec.duration_ms, 3)})
         try:
-            await audit.record(rec)
+            with step_span("audit"):  # the wait for the group commit, often the largest step
+                await audit.record(rec)
         except AuditUnavailable:
             log.error("audit record not committed in time; answering 503",
                       extra={"action": call.action.name, "status": reply.status})

@@ -100,6 +100,13 @@ def test_one_submit_is_one_trace_from_http_to_the_task(traced_stack) -> None:
         ancestor = by_id.get(ancestor["parent_id"])
     assert ancestor is jobs_server, "the publish span is not under the jobs service's server span"
     assert task["parent_id"] == publish["context"]["span_id"]
+    # The pipeline steps that cost time have their own spans under the request's.
+    for step in ("pipeline.ratelimit", "pipeline.idempotency", "pipeline.audit"):
+        span = one("gateway", "INTERNAL", step)
+        up = by_id.get(span["parent_id"])
+        while up is not None and up is not server:
+            up = by_id.get(up["parent_id"])
+        assert up is server, f"{step} is not under the gateway's server span"
 
 
 def test_nothing_is_installed_without_an_exporter() -> None:
