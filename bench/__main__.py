@@ -5,7 +5,9 @@ Absolute times on a shared 2-core machine are noisy; the ratios and the gateway-
 (gateway p50/p99 minus direct p50/p99 of the same RPC in the same run) are what to compare.
 Environment: BENCH_N (requests per row, default 2000), BENCH_SECONDS (steady-read phase, default 5),
 BENCH_WS_CLIENTS (default 500), BENCH_WRK_SECONDS (each wrk row, default 5), BENCH_ONLY (comma list of
-sections to run: direct, read, peer; default all).
+sections to run: direct, read, peer, tracing on the shared stack; workers, config, logs, jobs each on a
+stack of its own — `python -m bench.<name>_scale` / `bench.config_propagation` alone, with their own
+knobs; default: all but jobs, whose million-row seed takes minutes).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import peer, scenarios
+from bench import config_propagation, jobs_scale, logs_scale, peer, scenarios, tracing, workers_scale
 from bench.stack import running_stack
 from bench.stats import Row
 
@@ -44,7 +46,7 @@ async def main() -> dict:
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform()},
         "n": n,
     }
-    only = set(os.environ.get("BENCH_ONLY", "direct,read,peer").split(","))
+    only = set(os.environ.get("BENCH_ONLY", "direct,read,peer,tracing,workers,config,logs").split(","))
     with running_stack(gateways=1) as stack:
         if "direct" in only:
             rows, comparisons = await scenarios.gateway_vs_direct(stack, n=n)
@@ -81,6 +83,20 @@ async def main() -> dict:
             for action, cpu in tput["cpu_ms_per_action"].items():
                 print(f"  {action:<11} " + "  ".join(f"{k} {v}" for k, v in cpu.items()))
             results["peer"] = {"flower_vs_cancel": vs, "throughput": tput}
+        if "tracing" in only:
+            print("\ntracing off vs on (the same services; requests alternate):")
+            tr = await tracing.tracing_overhead(stack, n=max(200, n // 4))
+            print_table([Row(**r) for r in tr["rows"]])
+            print(f"tracing adds p50 {tr['added_p50_ms']} ms, p99 {tr['added_p99_ms']} ms "
+                  f"({tr['exports_received']} OTLP exports received)")
+            results["tracing"] = tr
+    # Each of these starts a private stack of its own and writes its own bench/<name>.json.
+    for section, module in (("workers", workers_scale), ("config", config_propagation), ("logs", logs_scale),
+                            ("jobs", jobs_scale)):
+        if section in only:
+            print(f"\n--- {module.__name__} ---", flush=True)
+            results[section] = {"see": f"bench/{module.__name__.split('.')[-1]}.json"}
+            await asyncio.to_thread(module.main)  # they run their own event loops
     OUT.write_text(json.dumps(results, indent=2))
     print(f"\nwrote {OUT}")
     return results
