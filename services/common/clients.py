@@ -20,8 +20,9 @@ CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
     # Reconnect soon after a sibling comes back: gRPC's default back-off grows to 120 s, so a
     # service restarted (or started after its caller) stayed unreachable for up to two minutes.
+    # Not `grpc.min_reconnect_backoff_ms`: gRPC core also takes it as the connect timeout, and a
+    # stalled (not dead) service must end in the call's deadline (504), not a 200 ms refusal.
     ("grpc.initial_reconnect_backoff_ms", 200),
-    ("grpc.min_reconnect_backoff_ms", 200),
     ("grpc.max_reconnect_backoff_ms", 2_000),
 ]
 
