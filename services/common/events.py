@@ -30,14 +30,24 @@ def encode(row: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _s(v: Any) -> str:
+def as_text(v: Any) -> str:
+    """A stream id or field as str, whether the client decodes responses or not."""
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
+def xread_entries(reply: Any) -> list[tuple[Any, dict[Any, Any]]]:
+    """(stream id, fields) of each entry of a one-stream XREAD reply, RESP2 (list) or RESP3 (dict) shaped."""
+    if not reply:
+        return []
+    if isinstance(reply, dict):
+        return [e for wrapped in reply.values() for entries in wrapped for e in entries]
+    return [e for _, entries in reply for e in entries]
+
+
 def decode(stream_id: Any, fields: Mapping[Any, Any]) -> dict[str, Any]:
-    f = {_s(k): _s(v) for k, v in fields.items()}
+    f = {as_text(k): as_text(v) for k, v in fields.items()}
     return {
-        "id": _s(stream_id),
+        "id": as_text(stream_id),
         "event_id": f.get("event_id", ""),
         "type": f.get("type", ""),
         "source": f.get("source", ""),

@@ -42,7 +42,7 @@ from typing import Any
 
 import orjson
 
-from services.common.events import STREAM
+from services.common.events import STREAM, as_text, xread_entries
 from services.common.heartbeat import instance
 from services.common.settings import Settings
 
@@ -278,13 +278,13 @@ class Live:
 
     async def _follow(self) -> None:
         newest = await self.redis.xrevrange(STREAM, count=1)
-        self._last_id = _s(newest[0][0]) if newest else "0-0"
+        self._last_id = as_text(newest[0][0]) if newest else "0-0"
         await self.load()  # after noting the tail: a change committed meanwhile is read again
         self.loaded.set()
         while True:
             reply = await self.redis.xread({STREAM: self._last_id}, count=BATCH, block=BLOCK_MS)
-            for raw_id, fields in _entries(reply):
-                self._last_id = _s(raw_id)
+            for raw_id, fields in xread_entries(reply):
+                self._last_id = as_text(raw_id)
                 await self._handle(fields)
 
     async def run(self) -> None:
@@ -330,16 +330,3 @@ def start_thread(settings: Settings, component: str) -> threading.Thread:
     thread = threading.Thread(target=main, name=f"live-config-{component}", daemon=True)
     thread.start()
     return thread
-
-
-def _s(v: Any) -> str:
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-
-def _entries(reply: Any) -> list[tuple[Any, dict[Any, Any]]]:
-    """Entries of a one-stream XREAD reply, RESP2 (list) or RESP3 (dict) shaped."""
-    if not reply:
-        return []
-    if isinstance(reply, dict):
-        return [e for wrapped in reply.values() for entries in wrapped for e in entries]
-    return [e for _, entries in reply for e in entries]

@@ -23,7 +23,7 @@ from admin.queue.v1 import queue_pb2, queue_pb2_grpc
 from services.common import context
 from services.common.celery import RUN_JOB_TASK, broker_priority
 from services.common.errors import DomainError, InvalidArgument, NotFound, Unavailable
-from services.common.events import STREAM
+from services.common.events import STREAM, as_text, xread_entries
 from services.common.kit import Runtime
 from services.common.times import parse_iso
 from services.jobs import analytics, broker, bulk, service
@@ -79,12 +79,10 @@ class KnownQueues:
                 self._following = True
                 while not self._closed:
                     reply = await self.redis.xread({self.stream: last}, count=1000, block=1000) or []  # < socket timeout
-                    for _, entries in reply.items() if isinstance(reply, dict) else reply:
-                        for stream_id, fields in entries:
-                            last = stream_id
-                            type_ = fields.get(b"type") or fields.get("type") or b""
-                            if (type_.decode() if isinstance(type_, bytes) else type_).startswith("queue."):
-                                self.forget()
+                    for stream_id, fields in xread_entries(reply):
+                        last = stream_id
+                        if as_text(fields.get(b"type") or fields.get("type") or "").startswith("queue."):
+                            self.forget()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - Redis away: ask the queue service meanwhile
