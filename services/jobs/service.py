@@ -115,27 +115,23 @@ def _check_job_id(job_id: str) -> None:
         raise InvalidArgument(f"job_id must be at most {MAX_JOB_ID_LEN} characters", field="job_id")
 
 
+def _new_job(submission: Submission, *, trace_id: str, actor: str, retry_of: str | None = None) -> dict[str, Any]:
+    """Every column of a new pending job (`_SUBMIT_COLUMNS`): what `create_job` adds through the ORM
+    and `submit_job` inserts in one statement."""
+    return {
+        "job_id": new_job_id(), "task": submission.task, "queue": submission.queue, "status": PENDING,
+        "priority": submission.priority, "attempts": 0, "kwargs": submission.kwargs, "error": "", "traceback": "",
+        "retry_of": retry_of, "worker": "", "trace_id": trace_id, "created_by": actor,
+        "cancelled_while_running": False, "terminated": False, "created_at": datetime.now(UTC),
+        "max_attempts": submission.max_attempts, "eta": submission.eta, "held": submission.held,
+        "schedule": submission.schedule, "scheduled_for": submission.scheduled_for,
+    }
+
+
 async def create_job(
     session: AsyncSession, *, submission: Submission, trace_id: str, actor: str, retry_of: str | None = None
 ) -> Job:
-    job = Job(
-        job_id=new_job_id(),
-        task=submission.task,
-        queue=submission.queue,
-        status=PENDING,
-        priority=submission.priority,
-        attempts=0,
-        kwargs=submission.kwargs,
-        max_attempts=submission.max_attempts,
-        eta=submission.eta,
-        held=submission.held,
-        schedule=submission.schedule,
-        scheduled_for=submission.scheduled_for,
-        retry_of=retry_of,
-        trace_id=trace_id,
-        created_by=actor,
-        created_at=datetime.now(UTC),
-    )
+    job = Job(**_new_job(submission, trace_id=trace_id, actor=actor, retry_of=retry_of))
     session.add(job)
     await session.flush()
     await OUTBOX.emit(session, "job.submitted", _submitted_data(job, retry_of))
@@ -176,14 +172,7 @@ def _submitted_data(job: Job, retry_of: str | None = None) -> dict[str, Any]:
 async def submit_job(conn: AsyncConnection, *, submission: Submission, trace_id: str, actor: str) -> Job:
     """`create_job` as one statement: `conn` may be autocommit. Returns a transient `Job` carrying
     what was stored (the same attributes `create_job`'s flushed one has)."""
-    values: dict[str, Any] = {
-        "job_id": new_job_id(), "task": submission.task, "queue": submission.queue, "status": PENDING,
-        "priority": submission.priority, "attempts": 0, "kwargs": submission.kwargs, "error": "", "traceback": "",
-        "retry_of": None, "worker": "", "trace_id": trace_id, "created_by": actor, "cancelled_while_running": False,
-        "terminated": False, "created_at": datetime.now(UTC), "max_attempts": submission.max_attempts,
-        "eta": submission.eta, "held": submission.held, "schedule": submission.schedule,
-        "scheduled_for": submission.scheduled_for,
-    }
+    values = _new_job(submission, trace_id=trace_id, actor=actor)
     job = Job(**values)
     event = event_row("job.submitted", _submitted_data(job), source=SOURCE)
     params = {**values, **{"event_" + k: v for k, v in event.items()}}
