@@ -59,6 +59,16 @@ def _direct_md() -> tuple[tuple[str, str], ...]:
     return to_metadata(CallContext(trace_id=new_trace_id(), actor="bench-admin", roles=("admin",)))
 
 
+async def paused_bench_queue(queues: queue_pb2_grpc.QueueServiceStub) -> None:
+    """The queue the bench's pending jobs wait in: created once, paused so nothing runs them."""
+    try:
+        await queues.CreateQueue(queue_pb2.CreateQueueRequest(queue_name=BENCH_QUEUE), metadata=_direct_md())
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
+            raise
+    await queues.PauseQueue(queue_pb2.PauseQueueRequest(queue_name=BENCH_QUEUE), metadata=_direct_md())
+
+
 async def _prepare_jobs(stub: jobs_pb2_grpc.JobsServiceStub, count: int) -> list[str]:
     ids: list[str] = []
     sem = asyncio.Semaphore(32)
@@ -83,12 +93,7 @@ async def gateway_vs_direct(stack: Stack, *, n: int) -> tuple[list[Row], list[di
     jobs = jobs_pb2_grpc.JobsServiceStub(channel)
     qchan = grpc.aio.insecure_channel(s.addr("queue"))
     queues = queue_pb2_grpc.QueueServiceStub(qchan)
-    try:
-        await queues.CreateQueue(queue_pb2.CreateQueueRequest(queue_name=BENCH_QUEUE), metadata=_direct_md())
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
-            raise
-    await queues.PauseQueue(queue_pb2.PauseQueueRequest(queue_name=BENCH_QUEUE), metadata=_direct_md())
+    await paused_bench_queue(queues)
     probe = (await _prepare_jobs(jobs, 1))[0]
     n_cancel = max(100, n // 2)
     rows: list[Row] = []

@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import grpc
 
 from admin.jobs.v1 import jobs_pb2_grpc
-from admin.queue.v1 import queue_pb2, queue_pb2_grpc
+from admin.queue.v1 import queue_pb2_grpc
 from bench.rawhttp import Connection
-from bench.scenarios import BENCH_QUEUE, _direct_md, _prepare_jobs, _token
+from bench.scenarios import _prepare_jobs, _token, paused_bench_queue
 from bench.stack import Stack, _wait_http, free_port
 from bench.stats import Row
 
@@ -48,13 +48,7 @@ async def tracing_overhead(stack: Stack, *, n: int) -> dict:
     traced_url = f"http://127.0.0.1:{port}"
     _wait_http(traced_url)
     async with grpc.aio.insecure_channel(stack.settings.addr("queue")) as qch:
-        queues = queue_pb2_grpc.QueueServiceStub(qch)
-        try:
-            await queues.CreateQueue(queue_pb2.CreateQueueRequest(queue_name=BENCH_QUEUE), metadata=_direct_md())
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
-                raise
-        await queues.PauseQueue(queue_pb2.PauseQueueRequest(queue_name=BENCH_QUEUE), metadata=_direct_md())
+        await paused_bench_queue(queue_pb2_grpc.QueueServiceStub(qch))
     async with grpc.aio.insecure_channel(stack.settings.addr("jobs")) as ch:
         job_id = (await _prepare_jobs(jobs_pb2_grpc.JobsServiceStub(ch), 1))[0]
     token = _token(stack)
