@@ -266,6 +266,14 @@ class Services:
             wait_gateways_reach(started)
         return self.running[names[-1]]
 
+    def restart(self, name: str) -> Component:
+        """Start `name` again after a test stopped or killed it, and wait until every gateway
+        reaches the new process (its channel may be in reconnect back-off)."""
+        old = self.running.pop(name, None)
+        if old is not None:
+            old.stop()
+        return self.up(name)
+
     def stop_all(self) -> None:
         for comp in reversed(list(self.running.values())):
             comp.stop()

@@ -15,7 +15,7 @@ import redis as redis_sync
 
 from gateway.pipeline.idempotency import record_key
 from services.common.db import libpq_url
-from tests.conftest import REDIS_BASE, _lease_redis_db, free_port, start_service
+from tests.conftest import REDIS_BASE, _lease_redis_db, free_port, start_service, wait_gateways_reach
 from tests.gateway.conftest import Api, audit_rows, new_trace, start_gateway, uid
 from tests.helpers import wait_for
 
@@ -92,6 +92,7 @@ def test_breaker_opens_answers_without_the_service_and_recovers(own, settings, l
     assert breakers["jobs"]["state"] == "open" and breakers["queue"]["state"] == "closed"
     # the service is back, but the open breaker still answers for it: nothing reaches it
     state["jobs"] = start_service("jobs", svc_settings, logs_dir)
+    wait_gateways_reach(["jobs"])  # the channel's reconnect back-off, not the breaker, must not decide below
     marker = uid("m")
     r = api.act("job.submit", {"task": "echo", "kwargs": {"message": marker}}, roles=("operator",), key=uid("k"))
     assert r.status_code == 503 and r.json()["type"] == "/problems/circuit-open"

@@ -17,7 +17,7 @@ from google.protobuf import struct_pb2
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
 from services.common.times import iso
 from services.workers.managers.lease import lease_key
-from tests.conftest import Component, start_service
+from tests.conftest import Component
 from tests.helpers import wait_for
 from tests.services.workers.managers_helpers import act, manager_row, ok, pid_of, rows, start_replica
 
@@ -34,10 +34,6 @@ def replicas(settings, logs_dir, workers_service) -> Iterator[list[Component]]:
 def leader(redis_client, name: str = "scheduler") -> str:
     raw = redis_client.get(lease_key(name))
     return raw.decode().rsplit("|", 1)[0] if raw else ""
-
-
-def restart_session_replica(services, settings, logs_dir) -> None:
-    services.running["workers"] = start_service("workers", settings, logs_dir)
 
 
 def ticks_of(settings, name: str) -> list[dict]:
@@ -63,7 +59,7 @@ def test_exactly_once_per_tick_while_the_leader_is_killed(api, replicas, service
         victim.kill()  # SIGKILL: no release, no drain; its lease must lapse
         wait_for(lambda: leader(redis_client) not in ("", first), timeout=15, what="another replica leading")
         if victim is services.running["workers"]:
-            restart_session_replica(services, settings, logs_dir)
+            services.restart("workers")
         wait_for(lambda: len([t for t in ticks_of(settings, name) if t["job_id"] and t["fence"] > token_before]) >= 3,
                  timeout=20, what="three ticks fired by the new leader")
         ok(act(api, "schedule.pause", {"name": name}))
@@ -120,7 +116,7 @@ def test_a_paused_manager_does_nothing_and_stays_paused_after_a_restart(api, rep
         for comp in replicas:
             comp.stop()
             comp.start()
-        restart_session_replica(services, settings, logs_dir)
+        services.restart("workers")
         wait_for(lambda: leader(redis_client), timeout=15, what="a scheduler leader after the restart")
         assert ok(act(api, "manager.get", {"name": "scheduler"}))["manager"]["state"] == "paused"
         # The schedule has been due for 3 s under a leading, paused scheduler: nothing fired.
