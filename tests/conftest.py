@@ -87,6 +87,9 @@ def settings_env(database_url: str, redis_url: str, ports: dict[str, int], gatew
         "GATEWAY_PORT": str(gateway_port),
         "SWITCHBOARD_ENV": "dev",
         "SWITCHBOARD_DRAIN_S": "3",
+        # Lost broker messages are sent again within seconds (services/jobs/reconcile.py), so the
+        # whole suite runs beside a reconciler far busier than the default 5 s one.
+        "SWITCHBOARD_JOBS_RECONCILE_S": "1",
     }
     for svc, (var, _) in PORTS.items():
         env[var] = str(ports[svc])

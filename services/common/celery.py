@@ -9,7 +9,10 @@ broadcast control commands (`add_consumer` / `cancel_consumer`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
+from kombu.transport import redis as kombu_redis
 
 from services.common.settings import Settings
 
@@ -20,9 +23,32 @@ PRIORITY_SEP = "\x06\x16"
 RUN_JOB_TASK = "switchboard.run_job"
 
 
+class RedisTransport(kombu_redis.Transport):
+    """kombu's Redis transport, keeping its connection parameters once it is closed.
+
+    When a worker loses the broker (a Redis restart) Celery collects the connection, which forgets
+    the transport's client, and then closes it. kombu 5.7's channel close disconnects its pools
+    first and restores the unacknowledged messages after, building a new pool from that client:
+    `AttributeError` on None, an "Unrecoverable error", and the worker stopped for good. With
+    late acknowledgement a running job's message is always unacknowledged, so every Redis restart
+    under load did it (tests/faults, the Redis case). Kept, the parameters let the restore run: it
+    fails while Redis is down (a connection error, ignored; the messages stay in `unacked`) or puts
+    them back once it is up, and a running job's later acknowledgement finds Redis again."""
+
+    @property  # type: ignore[override]
+    def client(self) -> Any:
+        return self._client
+
+    @client.setter
+    def client(self, value: Any) -> None:
+        if value is not None or not hasattr(self, "_client"):
+            self._client = value
+
+
 def make_celery(settings: Settings) -> Celery:
     app = Celery("switchboard", broker=settings.redis_url, backend=None)
     app.conf.update(
+        broker_transport=f"{__name__}:RedisTransport",
         task_serializer="json",
         accept_content=["json"],
         task_default_queue="default",
@@ -46,6 +72,10 @@ def make_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
     )
     return app
+
+
+# kombu's hash of messages workers have taken and not yet acknowledged (its default name).
+UNACKED_KEY = "unacked"
 
 
 def broker_keys(queue: str) -> list[str]:

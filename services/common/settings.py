@@ -84,6 +84,8 @@ class Settings:
     events_claim_idle_ms: int = 5000
     # Prefork children of one job worker.
     worker_concurrency: int = 2
+    # Seconds between the jobs service's passes that send lost broker messages again (0: off).
+    jobs_reconcile_s: float = 5.0
 
     def addr(self, service: str) -> str:
         return self.addrs.get(service) or f"127.0.0.1:{self.ports[service]}"
@@ -130,6 +132,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         ws_queue_max=max(100, _int(e, "SWITCHBOARD_WS_QUEUE_MAX", d.ws_queue_max)),
         events_claim_idle_ms=_int(e, "SWITCHBOARD_EVENTS_CLAIM_IDLE_MS", d.events_claim_idle_ms),
         worker_concurrency=_int(e, "SWITCHBOARD_WORKER_CONCURRENCY", d.worker_concurrency),
+        jobs_reconcile_s=_float(e, "SWITCHBOARD_JOBS_RECONCILE_S", d.jobs_reconcile_s),
     )
     if s.worker_concurrency < 1:
         raise SettingsError(

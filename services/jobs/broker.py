@@ -79,7 +79,16 @@ async def peek(redis: Any, queue: str, limit: int) -> list[str]:
 
 
 def message_id(raw: bytes | str) -> str:
+    """The job id of a message in a queue's list ("" if it is not a kombu envelope)."""
     try:
         return str(json.loads(raw)["headers"]["id"])
     except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def unacked_message_id(raw: bytes | str) -> str:
+    """The job id of an entry of kombu's `unacked` hash: `[message, exchange, routing_key]`."""
+    try:
+        return str(json.loads(raw)[0]["headers"]["id"])
+    except (ValueError, KeyError, TypeError, IndexError):
         return ""

@@ -19,6 +19,7 @@ from services.jobs import analytics, bulk, housekeeping
 from services.jobs.bulk import Filter
 from services.jobs.flows import JobFlows
 from services.jobs.models import STATUSES, Job, outbox
+from services.jobs.reconcile import Reconciler
 
 RECENT_JOBS = 50  # jobs in the SSOT's `jobs` section
 
@@ -253,8 +254,12 @@ SERVICE = Service(
     name="jobs",
     grpc_service=jobs_pb2.DESCRIPTOR.services_by_name["JobsService"],
     add_servicer=jobs_pb2_grpc.add_JobsServiceServicer_to_server,
-    make_servicer=lambda rt: JobsServicer(JobFlows(rt)),
+    make_servicer=lambda rt: JobsServicer(rt.shared(JobFlows)),
     outbox=outbox,
-    # Held jobs (eta, back-off) reach the broker when due: one dispatcher per replica (SKIP LOCKED).
-    background=(lambda rt: JobFlows(rt).run_dispatcher,),
+    background=(
+        # Held jobs (eta, back-off) reach the broker when due: one dispatcher per replica (SKIP LOCKED).
+        lambda rt: rt.shared(JobFlows).run_dispatcher,
+        # Pending jobs whose message a killed worker lost get it again (reconcile.py).
+        lambda rt: Reconciler(rt.shared(JobFlows), rt.settings.jobs_reconcile_s).run,
+    ),
 )

@@ -29,15 +29,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import psycopg
 import redis as redis_sync
 
 from gateway.auth import issue_token
-from services.common.celery import broker_keys, make_celery
+from services.common.celery import UNACKED_KEY, broker_keys, make_celery
 from services.common.db import check_database, check_redis, libpq_url
 from services.common.events import STREAM, decode
 from services.common.settings import PORTS, Settings, load
+from services.jobs.broker import message_id, unacked_message_id
 from tests.conftest import ROOT, Component, env_for, free_port, settings_env, wait_grpc_serving
 from tests.helpers import wait_for
 from tools import devrun
@@ -477,20 +477,13 @@ def outbox_backlog(conn: psycopg.Connection) -> int:
 
 def broker_ids(r: redis_sync.Redis, queue: str) -> set[str]:
     """Task ids of the messages waiting in a queue's Redis lists (kombu envelope: headers.id)."""
-    ids = set()
-    for key in broker_keys(queue):
-        for raw in r.lrange(key, 0, -1):
-            ids.add(orjson.loads(raw)["headers"]["id"])
-    return ids
+    return {message_id(raw) for key in broker_keys(queue) for raw in r.lrange(key, 0, -1)}
 
 
 def unacked_ids(r: redis_sync.Redis) -> set[str]:
     """Messages a worker has taken but not acknowledged (kombu's `unacked` hash): the broker
     restores them to their queue after the visibility timeout."""
-    out = set()
-    for raw in r.hvals("unacked"):
-        out.add(orjson.loads(raw)[0]["headers"]["id"])
-    return out
+    return {unacked_message_id(raw) for raw in r.hvals(UNACKED_KEY)}
 
 
 def orphans(settings: Settings) -> list[str]:

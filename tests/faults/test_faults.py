@@ -123,6 +123,24 @@ class HeldJobs:
         self.app.control.cancel_consumer(self.queue, reply=False)
 
 
+class RunningJob:
+    """A job running on the worker while Redis restarts: its message is unacknowledged (late
+    acknowledgement) when the worker loses the broker. The worker must keep going and the job
+    must end `succeeded` (kombu's close used to stop the worker here: services/common/celery.py)."""
+
+    def __init__(self, stack: Stack, load: Load, seconds: float = 8.0) -> None:
+        self.stack = stack
+        with httpx.Client(timeout=15) as http:
+            a = load.act(http, 0, "job.submit", {"task": "sleep", "kwargs": {"seconds": seconds}})
+        assert a.status == 200, a.problem
+        self.job_id = a.data["job"]["job_id"]
+        wait_for(lambda: self.status() == "running", timeout=15, what="the long job running")
+
+    def status(self) -> str:
+        with psycopg.connect(libpq_url(self.stack.settings.database_url), autocommit=True) as conn:
+            return conn.execute("SELECT status FROM jobs.jobs WHERE job_id = %s", (self.job_id,)).fetchone()[0]
+
+
 FAULTS = ["jobs", "queue", *(["config"] if HAS_CONFIG else []), "gateway", "worker", "postgres", "redis"]
 
 
@@ -132,6 +150,7 @@ def test_fault_mid_load_loses_nothing(stack: Stack, fault: str) -> None:
     load = Load(stack, f"{fault}-{int(time.time()) % 100000}", threads=4, max_requests=600, max_s=45.0)
     load.setup()
     held = HeldJobs(stack, load) if fault == "postgres" else None
+    running = RunningJob(stack, load) if fault == "redis" else None
     victim, inject, recovered = fault_plan(stack, load, fault, held)
     before = stack.pids()
     earlier_orphans = set(orphans(stack.settings))  # reported by the case that left them
@@ -156,6 +175,13 @@ def test_fault_mid_load_loses_nothing(stack: Stack, fault: str) -> None:
         except AssertionError:
             held_lost = {j: st for j, st in held.statuses().items() if st != "succeeded"}
         held.close()
+    running_end = ""
+    if running is not None:
+        try:
+            wait_for(lambda: running.status() == "succeeded", timeout=30, what="the long job succeeded")
+        except AssertionError:
+            pass
+        running_end = running.status()
     left = []
     try:
         wait_for(lambda: not set(orphans(stack.settings)) - earlier_orphans, timeout=15, interval=0.5,
@@ -189,7 +215,7 @@ def test_fault_mid_load_loses_nothing(stack: Stack, fault: str) -> None:
         "requests": verdict.answers, "answered_2xx_commands": verdict.ok_answers, "statuses": statuses,
         "lost_changes": len(verdict.lost_changes), "lost_audit": len(verdict.lost_audit),
         "lost_events": len(verdict.lost_events), "orphan_pending_jobs": len(left),
-        "held_jobs_not_run": held_lost,
+        "held_jobs_not_run": held_lost, "running_job_end": running_end,
         "recovery_s": round(recovery_s, 2), "chain_ok": chain.get("data", {}).get("ok"),
         "chain_checked": chain.get("data", {}).get("checked"), "verify_failures_first": verify_failures,
         "failures": sorted({f"{a.status} {a.action}: {a.problem}" for a in load.answers
@@ -204,6 +230,7 @@ def test_fault_mid_load_loses_nothing(stack: Stack, fault: str) -> None:
     assert not verdict.lost_events, f"answered 2xx without an event: {verdict.lost_events}"
     assert not left, f"pending jobs without a broker message: {left}"
     assert not held_lost, f"jobs taken by the worker during the outage never ran: {held_lost}"
+    assert running_end in ("", "succeeded"), f"the job running through the restart ended {running_end}"
     assert chain["data"]["ok"], f"audit chain: {chain}"
     assert not restarted, f"components other than {victim} restarted: {restarted}"
     assert healthy, unhealthy
