@@ -5,8 +5,14 @@ is committed; one writer task per gateway drains the queue, writes everything qu
 transaction on its own connection, then wakes each waiting request. Requests in flight together
 share one transaction (one fsync); a request alone pays one. So a response never leaves before its
 record is committed, a SIGKILL loses no answered request's record, and a search sees every record
-whose response was sent. Every transaction extends one SHA-256 chain under a transaction-scoped
-advisory lock, so every gateway replica appends to the same chain in order.
+whose response was sent.
+
+Every batch extends one SHA-256 chain shared by every gateway replica. A writer keeps the head
+it last wrote and appends the batch in one statement, one round trip and its own transaction.
+A unique index on `prev_hash` refuses a second record naming the same predecessor, so when
+another replica appended meanwhile the statement fails as a whole. The writer then reads the
+head again and retries, and the chain can never fork. The old way took an advisory lock and read
+the head first: five statements in two round trips per batch.
 
 While PostgreSQL is away the writer keeps the records in memory, in order, and retries; a request
 whose record is not committed within `wait_s` gets `AuditUnavailable` (the pipeline answers 503),
@@ -37,7 +43,6 @@ from services.common.db import libpq_url
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-_CHAIN_LOCK = 0x5B0A0D1  # pg_advisory_xact_lock key of the audit chain
 AT = AuditRecord.__table__
 
 
@@ -92,13 +97,14 @@ def record_hash(prev_hash: str, rec: dict[str, Any]) -> str:
 
 _COLUMNS = ("ts", "trace_id", "actor", "roles", "ip", "user_agent", "action", "risk", "payload",
             "outcome", "status", "error_code", "duration_ms", "prev_hash", "hash")
-# The advisory lock serialises appends of every gateway replica. The head is read by a separate,
-# later statement: under READ COMMITTED a statement's snapshot is taken when it starts, so one
-# statement that both waited for the lock and read the head could miss a head committed meanwhile.
-_LOCK = "SELECT pg_advisory_xact_lock(%s)"
 _HEAD = "SELECT hash FROM audit.audit_log ORDER BY seq DESC LIMIT 1"
-_INSERT = (f"INSERT INTO audit.audit_log ({', '.join(_COLUMNS)}) "
-           f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})")
+_ROW = f"({', '.join(['%s'] * len(_COLUMNS))})"
+
+
+def _insert(n: int) -> str:
+    """One INSERT of `n` rows: one statement, so one implicit transaction on an autocommit
+    connection. psycopg prepares it once a given `n` has been seen a few times."""
+    return f"INSERT INTO audit.audit_log ({', '.join(_COLUMNS)}) VALUES {', '.join([_ROW] * n)}"
 
 
 UNSTORABLE = {"[Filtered]": "payload could not be stored"}
@@ -141,47 +147,59 @@ def _record(e: Entry) -> dict[str, Any]:
     }
 
 
-async def _append_on(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry]) -> None:
-    """One transaction, two round trips: (BEGIN, lock the chain, read its head) pipelined, then
-    (the batch's INSERTs, COMMIT) pipelined. Plain psycopg rather than SQLAlchemy statements: no
-    SQL compilation, and the INSERT is prepared once per connection (docs/performance.md)."""
-    async with conn.pipeline() as p, conn.transaction():
-        await conn.execute(_LOCK, (_CHAIN_LOCK,))
-        cur = await conn.execute(_HEAD)
-        await p.sync()
-        row = await cur.fetchone()
-        prev = (row[0] if row else None) or GENESIS
-        rows = []
-        for e in entries:
-            rec = _record(e)
-            rec["prev_hash"] = prev
-            rec["hash"] = prev = record_hash(prev, rec)
-            rec["payload"] = Jsonb(rec["payload"])
-            rows.append(tuple(rec[c] for c in _COLUMNS))
-        await cur.executemany(_INSERT, rows)
+async def head(conn: psycopg.AsyncConnection[Any]) -> str:
+    """The hash of the chain's last record (GENESIS while it is empty)."""
+    row = await (await conn.execute(_HEAD)).fetchone()
+    return (row[0] if row else None) or GENESIS
+
+
+async def _append_on(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry], prev: str) -> str:
+    """`entries` chained after `prev`, in one statement (autocommit: its own transaction);
+    returns the new head. `UniqueViolation` when `prev` is no longer the head."""
+    params: list[Any] = []
+    for e in entries:
+        rec = _record(e)
+        rec["prev_hash"] = prev
+        rec["hash"] = prev = record_hash(prev, rec)
+        rec["payload"] = Jsonb(rec["payload"])
+        params.extend(rec[c] for c in _COLUMNS)
+    await conn.execute(_insert(len(entries)), params)
+    return prev
 
 
 # What a record itself can cause (as opposed to a lost connection, which is retried).
 _REFUSED = (psycopg.DataError, ValueError, TypeError)
 
 
-async def _append_all(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry]) -> None:
-    """`_append_on`, and when the database refuses something in the batch (not a lost connection):
-    the records singly, and one it still refuses with its payload replaced, so no record is lost
-    and one bad value can never stop the chain."""
+async def _append_all(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry], prev: str) -> str:
+    """`_append_on`, and when the database refuses something in the batch (not a lost connection,
+    not a moved head): the records singly, and one it still refuses with its payload replaced, so
+    no record is lost and one bad value can never stop the chain. Returns the new head."""
     try:
-        await _append_on(conn, entries)
-        return
+        return await _append_on(conn, entries, prev)
     except _REFUSED:
         if len(entries) == 1 and entries[0].payload is UNSTORABLE:
             raise
     for e in entries:
         try:
-            await _append_on(conn, [e])
+            prev = await _append_on(conn, [e], prev)
         except _REFUSED as exc:
             log.error("audit record refused; storing it without its payload",
                       extra={"error": str(exc)[:200], "action": e.action})
-            await _append_on(conn, [replace(e, payload=UNSTORABLE)])
+            prev = await _append_on(conn, [replace(e, payload=UNSTORABLE)], prev)
+    return prev
+
+
+async def _append_at_head(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry], prev: str | None) -> str:
+    """Append after `prev` (the head as last known; None: read it), reading the head again as
+    often as another writer moved it first. Returns the new head."""
+    while True:
+        if prev is None:
+            prev = await head(conn)
+        try:
+            return await _append_all(conn, entries, prev)
+        except psycopg.errors.UniqueViolation:
+            prev = None  # another replica appended since: link to its last record instead
 
 
 async def append(engine: AsyncEngine, entries: Sequence[Entry]) -> None:
@@ -190,7 +208,11 @@ async def append(engine: AsyncEngine, entries: Sequence[Entry]) -> None:
     async with engine.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None  # an open pooled connection always has its psycopg connection
-        await _append_all(driver, entries)
+        await driver.set_autocommit(True)
+        try:
+            await _append_at_head(driver, entries, None)
+        finally:
+            await driver.set_autocommit(False)
 
 
 class AuditLog:
@@ -204,6 +226,7 @@ class AuditLog:
         self._batch = batch
         self.wait_s = wait_s
         self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._head: str | None = None  # the hash this writer last appended (None: read it)
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -275,13 +298,14 @@ class AuditLog:
             # Everything queued while the previous transaction ran goes into this one.
             batch = self._pending[: self._batch]
             try:
-                await _append_all(await self._connection(), [e for e, _ in batch])
+                self._head = await _append_at_head(await self._connection(), [e for e, _ in batch], self._head)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - PostgreSQL away: keep the records, retry
                 log.warning("audit write failed, will retry",
                             extra={"error": str(exc)[:200], "pending": len(self._pending)})
                 await self._drop_connection()
+                self._head = None
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 1.0)
                 continue

@@ -8,6 +8,7 @@ import asyncio
 import secrets
 
 import psycopg
+import pytest
 
 from gateway.auditlog import AuditLog, Entry, verify
 from services.common.db import async_engine, libpq_url
@@ -85,3 +86,44 @@ async def test_flush_waits_for_everything_queued(settings):
     finally:
         await log.close()
         await engine.dispose()
+
+
+async def test_a_writer_whose_head_moved_links_to_the_new_one(settings):
+    """Each writer appends after the head it last wrote, in one statement; when another replica
+    appended meanwhile the database refuses the fork and the writer reads the head again."""
+    engines = [async_engine(settings.database_url, pool_size=2) for _ in range(2)]
+    a, b = (AuditLog(e) for e in engines)
+    try:
+        first, second, third = _entry(1), _entry(2), _entry(3)
+        await a.record(first)
+        await b.record(second)  # after a's record: a's head is stale now
+        await a.record(third)
+        with psycopg.connect(libpq_url(settings.database_url)) as conn:
+            recs = {t: (prev, h) for t, prev, h in conn.execute(
+                "SELECT trace_id, prev_hash, hash FROM audit.audit_log WHERE trace_id = ANY(%s)",
+                ([first.trace_id, second.trace_id, third.trace_id],)).fetchall()}
+        assert recs[second.trace_id][0] == recs[first.trace_id][1]
+        assert recs[third.trace_id][0] == recs[second.trace_id][1]  # not a's stale head
+        ok, _, broken = await verify(engines[0])
+        assert ok and broken == 0
+    finally:
+        for log in (a, b):
+            await log.close()
+        for e in engines:
+            await e.dispose()
+
+
+async def test_the_database_refuses_a_second_record_after_the_same_one(settings):
+    engine = async_engine(settings.database_url, pool_size=1)
+    log = AuditLog(engine)
+    try:
+        await log.record(_entry())
+    finally:
+        await log.close()
+        await engine.dispose()
+    with psycopg.connect(libpq_url(settings.database_url), autocommit=True) as conn:
+        (prev,) = conn.execute("SELECT prev_hash FROM audit.audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("INSERT INTO audit.audit_log (ts, trace_id, action, risk, payload, outcome, status, "
+                         "duration_ms, prev_hash, hash) VALUES (now(), 'fork', 'job.get', 'low', '{}', "
+                         "'succeeded', 200, 0, %s, 'fork')", (prev,))
