@@ -5,10 +5,13 @@ still build one chain."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.auditlog import AuditLog, Entry, verify
 from services.common.db import async_engine, libpq_url
@@ -56,10 +59,22 @@ async def test_concurrent_records_share_transactions(settings):
         await engine.dispose()
 
 
-async def test_two_replicas_writing_at_once_keep_one_chain(settings):
-    engines = [async_engine(settings.database_url, pool_size=2) for _ in range(2)]
+@contextlib.asynccontextmanager
+async def replicas(settings, n: int = 2) -> AsyncIterator[tuple[list[AsyncEngine], list[AuditLog]]]:
+    """The audit writers of `n` gateway replicas, each on its own engine; closed afterwards."""
+    engines = [async_engine(settings.database_url, pool_size=2) for _ in range(n)]
     logs = [AuditLog(e) for e in engines]
     try:
+        yield engines, logs
+    finally:
+        for log in logs:
+            await log.close()
+        for e in engines:
+            await e.dispose()
+
+
+async def test_two_replicas_writing_at_once_keep_one_chain(settings):
+    async with replicas(settings) as (engines, logs):
         async def burst(log: AuditLog, k: int) -> None:
             for round_ in range(10):
                 await asyncio.gather(*(log.record(_entry(k * 1000 + round_ * 10 + i)) for i in range(10)))
@@ -67,11 +82,6 @@ async def test_two_replicas_writing_at_once_keep_one_chain(settings):
         await asyncio.gather(burst(logs[0], 1), burst(logs[1], 2), burst(logs[0], 3), burst(logs[1], 4))
         ok, checked, broken = await verify(engines[0])
         assert ok and broken == 0 and checked >= 400
-    finally:
-        for log in logs:
-            await log.close()
-        for e in engines:
-            await e.dispose()
 
 
 async def test_flush_waits_for_everything_queued(settings):
@@ -91,9 +101,7 @@ async def test_flush_waits_for_everything_queued(settings):
 async def test_a_writer_whose_head_moved_links_to_the_new_one(settings):
     """Each writer appends after the head it last wrote, in one statement; when another replica
     appended meanwhile the database refuses the fork and the writer reads the head again."""
-    engines = [async_engine(settings.database_url, pool_size=2) for _ in range(2)]
-    a, b = (AuditLog(e) for e in engines)
-    try:
+    async with replicas(settings) as (engines, (a, b)):
         first, second, third = _entry(1), _entry(2), _entry(3)
         await a.record(first)
         await b.record(second)  # after a's record: a's head is stale now
@@ -106,21 +114,11 @@ async def test_a_writer_whose_head_moved_links_to_the_new_one(settings):
         assert recs[third.trace_id][0] == recs[second.trace_id][1]  # not a's stale head
         ok, _, broken = await verify(engines[0])
         assert ok and broken == 0
-    finally:
-        for log in (a, b):
-            await log.close()
-        for e in engines:
-            await e.dispose()
 
 
 async def test_the_database_refuses_a_second_record_after_the_same_one(settings):
-    engine = async_engine(settings.database_url, pool_size=1)
-    log = AuditLog(engine)
-    try:
+    async with replicas(settings, 1) as (_, (log,)):
         await log.record(_entry())
-    finally:
-        await log.close()
-        await engine.dispose()
     with psycopg.connect(libpq_url(settings.database_url), autocommit=True) as conn:
         (prev,) = conn.execute("SELECT prev_hash FROM audit.audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         with pytest.raises(psycopg.errors.UniqueViolation):
