@@ -223,3 +223,18 @@ def test_ssot_logs_section_shows_recent_warnings_and_errors(api: Api, settings) 
     section_msg = logs_pb2.LogsSection()
     got.section.Unpack(section_msg)
     assert section_msg.dashboard.warnings_last_hour >= 1
+
+
+def test_a_record_is_stored_as_shipped_odd_characters_included(api: Api, settings) -> None:
+    """What the batch insert must carry unchanged (it travels as one JSON document): quotes,
+    backslashes, newlines, non-ASCII, nested extra fields; a NUL, which PostgreSQL cannot store,
+    becomes U+FFFD."""
+    t = trace()
+    message = 'quote " back\\slash \n tab\t é 漢字 🚀 {"not": "json"} nul\x00end'
+    extra = {"nested": {"list": [1, 2.5, None, True, "x\x00y"], "quote": '"'}, "n": 12345678901234}
+    ship(settings.redis_url, "test", [{"level": "warning", "message": message, "extra": extra}], trace_id=t)
+    (rec,) = searchable(api, t, 1)
+    assert rec["message"] == message.replace("\x00", "\ufffd")
+    assert rec["level"] == "warning" and rec["component"] == "test"
+    assert rec["extra"]["nested"] == {"list": [1, 2.5, None, True, "x\ufffdy"], "quote": '"'}
+    assert rec["extra"]["n"] == 12345678901234
