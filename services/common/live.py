@@ -53,7 +53,9 @@ ACK_HASH = "switchboard:live:applied"
 ACK_TTL_S = 86400
 EVENT = "config.changed"
 CATCH_UP_S = 1.0  # how long an event may wait for the hash write it overtook
-BLOCK_MS = 5000
+# Below redis-py's 5 s socket timeout: a longer block on a quiet stream ends in "Timeout reading"
+# and a reconnect instead of an empty reply.
+BLOCK_MS = 1000
 BATCH = 500
 
 # The components that have a `log.level.<component>` key (payloads/config.md).
@@ -185,6 +187,7 @@ class Live:
         self.applied: dict[str, tuple[int, float]] = {}
         self._listeners: list[Callable[[str, Any], Any]] = []
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
         self._last_id = "0-0"
 
     # --- reading ----------------------------------------------------------------------------
@@ -288,8 +291,8 @@ class Live:
                 await self._handle(fields)
 
     async def run(self) -> None:
-        """Follow the event stream until cancelled; Redis failures are retried."""
-        while True:
+        """Follow the event stream until cancelled (or stopped); Redis failures are retried."""
+        while not self._closed:
             try:
                 await self._follow()
             except asyncio.CancelledError:
@@ -301,6 +304,7 @@ class Live:
     async def start(self, wait_s: float = 2.0) -> None:
         """Start `run()` as a task and wait (bounded) for the first load, so a stored value
         applies from the first request on."""
+        self._closed = False
         self._task = asyncio.create_task(self.run(), name=f"live-config-{self.component}")
         try:
             await asyncio.wait_for(self.loaded.wait(), wait_s)
@@ -308,9 +312,12 @@ class Live:
             log.warning("live config not loaded at start-up; environment defaults apply meanwhile")
 
     async def stop(self) -> None:
+        """Bounded: redis-py can turn a cancellation that lands in its read into a timeout, which
+        `run` retries; `_closed` then ends it within one block time."""
+        self._closed = True
         if self._task is not None:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await asyncio.wait({self._task}, timeout=BLOCK_MS / 1000 + 2)
             self._task = None
 
 

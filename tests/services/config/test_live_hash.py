@@ -61,3 +61,26 @@ def test_live_applies_changes_in_order_and_falls_back_to_the_environment(setting
             await r.aclose()
 
     asyncio.run(go())
+
+
+def test_a_quiet_stream_keeps_the_follower_connected_and_stop_is_prompt(settings, caplog):
+    """The follower blocks on XREAD for less than redis-py's 5 s socket timeout, so a stream with
+    no events gives empty replies, not "Timeout reading" and a reconnect; `stop` returns within
+    one block time even when redis-py turns the cancellation into a timeout."""
+    async def go() -> float:
+        r = aioredis.Redis.from_url(f"{settings.redis_url.rsplit('/', 1)[0]}/15")  # a db with no events
+        live = Live(settings, r, component="test")
+        await live.start()
+        try:
+            await asyncio.sleep(6.5)
+        finally:
+            t0 = asyncio.get_running_loop().time()
+            await live.stop()
+            stopped_in = asyncio.get_running_loop().time() - t0
+            await r.aclose()
+        return stopped_in
+
+    with caplog.at_level("WARNING", logger="services.common.live"):
+        stopped_in = asyncio.run(go())
+    assert not [r for r in caplog.records if "follower failed" in r.getMessage()], caplog.text
+    assert stopped_in < 3.5
