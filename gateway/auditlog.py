@@ -153,28 +153,40 @@ async def head(conn: psycopg.AsyncConnection[Any]) -> str:
     return (row[0] if row else None) or GENESIS
 
 
-async def _append_on(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry], prev: str) -> str:
-    """`entries` chained after `prev`, in one statement (autocommit: its own transaction);
-    returns the new head. `UniqueViolation` when `prev` is no longer the head."""
-    params: list[Any] = []
-    for e in entries:
-        rec = _record(e)
-        rec["prev_hash"] = prev
-        rec["hash"] = prev = record_hash(prev, rec)
-        rec["payload"] = Jsonb(rec["payload"])
-        params.extend(rec[c] for c in _COLUMNS)
-    await conn.execute(_insert(len(entries)), params)
-    return prev
+async def _append_on(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry], prev: str | None) -> str:
+    """`entries` chained after `prev` (the head as last known; None: read it), in one statement
+    (autocommit: its own transaction); returns the new head. When another writer moved the head
+    first (`UniqueViolation` on `prev_hash`, nothing written), the head is read again and the
+    statement retried."""
+    while True:
+        if prev is None:
+            prev = await head(conn)
+        params: list[Any] = []
+        last = prev
+        for e in entries:
+            rec = _record(e)
+            rec["prev_hash"] = last
+            rec["hash"] = last = record_hash(last, rec)
+            rec["payload"] = Jsonb(rec["payload"])
+            params.extend(rec[c] for c in _COLUMNS)
+        try:
+            await conn.execute(_insert(len(entries)), params)
+        except psycopg.errors.UniqueViolation:
+            prev = None  # another replica appended since: link to its last record instead
+            continue
+        return last
 
 
 # What a record itself can cause (as opposed to a lost connection, which is retried).
 _REFUSED = (psycopg.DataError, ValueError, TypeError)
 
 
-async def _append_all(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry], prev: str) -> str:
+async def _append_all(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry], prev: str | None) -> str:
     """`_append_on`, and when the database refuses something in the batch (not a lost connection,
     not a moved head): the records singly, and one it still refuses with its payload replaced, so
-    no record is lost and one bad value can never stop the chain. Returns the new head."""
+    no record is lost and one bad value can never stop the chain. Each statement retries a moved
+    head on its own, so a record already written singly is never written again. Returns the new
+    head."""
     try:
         return await _append_on(conn, entries, prev)
     except _REFUSED:
@@ -187,19 +199,8 @@ async def _append_all(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entr
             log.error("audit record refused; storing it without its payload",
                       extra={"error": str(exc)[:200], "action": e.action})
             prev = await _append_on(conn, [replace(e, payload=UNSTORABLE)], prev)
+    assert prev is not None  # at least one statement ran and returned a head
     return prev
-
-
-async def _append_at_head(conn: psycopg.AsyncConnection[Any], entries: Sequence[Entry], prev: str | None) -> str:
-    """Append after `prev` (the head as last known; None: read it), reading the head again as
-    often as another writer moved it first. Returns the new head."""
-    while True:
-        if prev is None:
-            prev = await head(conn)
-        try:
-            return await _append_all(conn, entries, prev)
-        except psycopg.errors.UniqueViolation:
-            prev = None  # another replica appended since: link to its last record instead
 
 
 async def append(engine: AsyncEngine, entries: Sequence[Entry]) -> None:
@@ -210,7 +211,7 @@ async def append(engine: AsyncEngine, entries: Sequence[Entry]) -> None:
         assert driver is not None  # an open pooled connection always has its psycopg connection
         await driver.set_autocommit(True)
         try:
-            await _append_at_head(driver, entries, None)
+            await _append_all(driver, entries, None)
         finally:
             await driver.set_autocommit(False)
 
@@ -298,7 +299,7 @@ class AuditLog:
             # Everything queued while the previous transaction ran goes into this one.
             batch = self._pending[: self._batch]
             try:
-                self._head = await _append_at_head(await self._connection(), [e for e, _ in batch], self._head)
+                self._head = await _append_all(await self._connection(), [e for e, _ in batch], self._head)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - PostgreSQL away: keep the records, retry
