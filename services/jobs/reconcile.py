@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from services.common.celery import UNACKED_KEY, broker_keys
+from services.common.celery import PRIORITY_STEPS, UNACKED_KEY, broker_keys
 from services.jobs.broker import message_id, unacked_message_id
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class Reconciler:
                 for key in broker_keys(q):
                     pipe.llen(key)
             depths = await pipe.execute()
-        steps = len(broker_keys(""))
+        steps = len(PRIORITY_STEPS)
         shallow = [q for i, q in enumerate(queues) if sum(depths[i * steps:(i + 1) * steps]) <= PEEK_LIMIT]
         if not shallow:
             return {}
