@@ -118,6 +118,7 @@ class WorkersFlows:
         outcome = self._outcome(hosts, await self.control.broadcast(command, hosts, timeout=budget), budget)
         async with self.rt.sessions.begin() as session:
             await service.set_quiet(session, hostnames=self._ok(outcome), quiet=quiet)
+        self.registry.listings.changed()
         self.registry.touch(self._ok(outcome))
         return outcome
 
@@ -216,7 +217,9 @@ class WorkersFlows:
 
     async def forget_offline(self, *, destination: str) -> builtins.list[str]:
         async with self.rt.sessions.begin() as session:
-            return await service.forget_offline(session, destination=destination)
+            forgotten = await service.forget_offline(session, destination=destination)
+        self.registry.listings.changed()
+        return forgotten
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ service:
 
 Every replica runs all three; the updates are idempotent and each transition is one row update,
 so a transition emits one event whichever replica sees it first.
+
+`Listings` keeps `worker.list` answers between registry changes (docs/workers.md "Listing").
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any
 
 from services.common.kit import Runtime
@@ -34,6 +36,8 @@ REAP_EVERY_S = 1.0
 REFRESH_S = 5.0
 ASK_TIMEOUT_S = 1.0
 RECHECK_S = (1.0, 2.5, 4.5)
+LIST_FRESH_S = 1.0
+LIST_KEPT_MAX = 64
 
 
 def live_from(hostname: str, stats: Any, queues: Any) -> Live | None:
@@ -47,10 +51,42 @@ def live_from(hostname: str, stats: Any, queues: Any) -> Live | None:
     return Live(hostname, len(procs), int(concurrency or len(procs)), sorted(n for n in names if n))
 
 
+class Listings:
+    """Built `worker.list` answers by filter, kept until the registry changes on this replica
+    (`changed()`: a worker came, went, was quieted or forgotten, its pool or queues were stored)
+    and for at most `fresh_s`. Heartbeats alone do not count as a change, so heartbeat fields
+    (`last_heartbeat`, `active`, `processed`) and a change made through another replica show
+    within `fresh_s`. With 200 workers beating every 2 s, this is what keeps a listing from
+    being a 200-row query and 200 conversions each time (bench/workers_scale.py)."""
+
+    def __init__(self, fresh_s: float = LIST_FRESH_S) -> None:
+        self.fresh_s = fresh_s
+        self._generation = 0
+        self._kept: dict[Hashable, tuple[int, float, Any]] = {}
+
+    def changed(self) -> None:
+        self._generation += 1
+        self._kept.clear()
+
+    async def get(self, key: Hashable, build: Callable[[], Awaitable[Any]]) -> Any:
+        now = time.monotonic()
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == self._generation and now - kept[1] < self.fresh_s:
+            return kept[2]
+        generation = self._generation
+        value = await build()
+        if generation == self._generation:  # not built across a change: keep it
+            if len(self._kept) >= LIST_KEPT_MAX:
+                self._kept.clear()
+            self._kept[key] = (generation, now, value)
+        return value
+
+
 class Registry:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.control = Control(rt.celery)
+        self.listings = Listings()
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._stop = threading.Event()
@@ -87,6 +123,7 @@ class Registry:
         if lives:
             async with self.rt.sessions.begin() as session:
                 await service.apply_live(session, lives)
+            self.listings.changed()
 
     # --- the background loops ------------------------------------------------------------
 
@@ -131,14 +168,17 @@ class Registry:
                 came = await self.apply(batch)
             except Exception:  # noqa: BLE001 - one bad batch must not stop the registry
                 log.exception("could not apply %d worker events", len(batch))
+                self.listings.changed()
                 continue
             if came:
                 self.touch(came)
 
     async def apply(self, batch: list[dict[str, Any]]) -> list[str]:
-        """Apply worker events in order, in one transaction; returns the hostnames that came online."""
+        """Apply worker events in order, in one transaction; returns the hostnames that came online.
+        A batch of heartbeats of known, live workers is not a change for `listings`."""
         came: list[str] = []
         beats: list[Beat] = []
+        went = False
         async with self.rt.sessions.begin() as session:
             for event in batch:
                 host = str(event.get("hostname") or "")
@@ -147,11 +187,13 @@ class Registry:
                 if event.get("type") == "worker-offline":
                     came += await service.apply_beats(session, beats)
                     beats = []
-                    await service.mark_offline(session, hostnames=[host], reason="worker-offline")
+                    went = bool(await service.mark_offline(session, hostnames=[host], reason="worker-offline")) or went
                 else:
                     beats.append(Beat(host, int(event.get("active") or 0), int(event.get("processed") or 0),
                                       float(event.get("freq") or 2.0)))
             came += await service.apply_beats(session, beats)
+        if came or went:
+            self.listings.changed()
         return came
 
     async def _reap(self) -> None:
@@ -159,7 +201,9 @@ class Registry:
             await asyncio.sleep(REAP_EVERY_S)
             try:
                 async with self.rt.sessions.begin() as session:
-                    await service.reap_silent(session)
+                    gone = await service.reap_silent(session)
+                if gone:
+                    self.listings.changed()
             except Exception:  # noqa: BLE001
                 log.exception("worker reaper pass failed")
 

@@ -66,8 +66,13 @@ class WorkersServicer(pb_grpc.WorkersServiceServicer):
         self.flows = flows
 
     async def ListWorkers(self, request: pb.ListWorkersRequest, context: grpc.aio.ServicerContext):
-        rows = await self.flows.list(status=request.status, queue=request.queue)
-        return pb.ListWorkersResponse(workers=[to_proto(r) for r in rows])
+        status, queue = request.status, request.queue
+
+        async def build() -> pb.ListWorkersResponse:
+            rows = await self.flows.list(status=status, queue=queue)
+            return pb.ListWorkersResponse(workers=[to_proto(r) for r in rows])
+
+        return await self.flows.registry.listings.get((status, queue), build)
 
     async def InspectWorkers(self, request: pb.InspectWorkersRequest, context: grpc.aio.ServicerContext):
         outcome = await self.flows.inspect(destination=request.destination, budget=budget(context))

@@ -8,6 +8,7 @@ from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
 from services.workers import service as registry
 from services.workers.managers import store
 from services.workers.managers.runner import Pass
+from services.workers.registry import Registry
 
 
 async def run(p: Pass) -> str:
@@ -17,5 +18,7 @@ async def run(p: Pass) -> str:
         timeout_s=timeout_s, reason=f"failed by the reaper: running longer than job_timeout_s ({timeout_s} s)"))
     async with p.rt.sessions.begin() as session:
         await store.fenced(session, name=p.name, token=p.token)
-        await registry.reap_silent(session, missed=int(p.config["missed_heartbeats"]))
+        gone = await registry.reap_silent(session, missed=int(p.config["missed_heartbeats"]))
+    if gone:
+        p.rt.shared(Registry).listings.changed()
     return ""

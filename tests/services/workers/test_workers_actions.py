@@ -152,8 +152,13 @@ def test_quiet_finishes_running_work_and_survives_new_queues(api, fleet, setting
     wait_for(lambda: job(api, running)["status"] == "running", timeout=10, what="job running")
     trace = secrets.token_hex(16)
     try:
+        listed = {w["hostname"]: w["status"] for w in ok(act(api, "worker.list", {}))["workers"]}  # kept now
+        assert listed[a] == listed[b] == "online"
         data = ok(act(api, "worker.quiet", {}, trace=trace))
         assert {a, b} <= {r["hostname"] for r in data["replies"] if r["ok"]}
+        # The change shows at once: the kept listing was dropped (registry.Listings), not aged out.
+        listed = {w["hostname"]: w["status"] for w in ok(act(api, "worker.list", {}))["workers"]}
+        assert listed[a] == listed[b] == "quiet"
         audited_with_event(settings, redis_client, trace, "worker.quiet", "worker.quieted", hostname=a)
         assert {registry_row(settings, h)["status"] for h in (a, b)} == {"quiet"}
         waiting = submit(api, "echo", {"message": "after quiet"})
