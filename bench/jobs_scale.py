@@ -116,6 +116,14 @@ def plans(database_url: str) -> dict[str, str]:
                                       "AND task = 'echo' ORDER BY seq DESC LIMIT 51",
         "analytics.summary 24h": f"SELECT status, queue, task, count(*) FROM jobs.jobs WHERE created_at >= {day} "
                                  "GROUP BY status, queue, task",
+        "analytics.summary 24h queue, run-time percentiles": (
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY finished_at - started_at), "
+            "percentile_cont(0.95) WITHIN GROUP (ORDER BY finished_at - started_at) FROM jobs.jobs "
+            f"WHERE created_at >= {day} AND queue = 'q1' AND status IN ('succeeded', 'failed') "
+            "AND started_at IS NOT NULL AND finished_at IS NOT NULL"),
+        "analytics.summary 24h, dead letters": (
+            f"SELECT count(*) FROM jobs.jobs WHERE created_at >= {day} AND status = 'failed' "
+            "AND NOT EXISTS (SELECT 1 FROM jobs.jobs AS retried WHERE retried.retry_of = jobs.jobs.job_id)"),
         "analytics.timeseries finished 24h": "SELECT floor(extract(epoch from finished_at) / 3600), status, "
                                              f"count(*) FROM jobs.jobs WHERE finished_at >= {day} "
                                              "AND status IN ('succeeded','failed','cancelled') GROUP BY 1, 2",
