@@ -31,6 +31,7 @@ bench/workers_scale.json.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import multiprocessing as mp
@@ -49,6 +50,7 @@ import httpx
 
 from admin.workers.v1 import workers_pb2 as pb
 from admin.workers.v1 import workers_pb2_grpc as pb_grpc
+from bench import rawhttp
 from bench.stack import ROOT, Stack, _wait_grpc, free_port, running_stack
 from bench.stats import Row
 
@@ -104,21 +106,40 @@ def fleet(env: dict[str, str], hosts: list[str], stop: Any, sent: Any) -> None:
 # --- measuring ---------------------------------------------------------------------------------
 
 
-def via_gateway(http: httpx.Client, url: str, token: str, n: int, status: str = "",
-                action: str = "worker.list") -> tuple[list[float], int, int]:
+def via_raw(url: str, method: str, path: str, headers: dict[str, str], body: bytes, n: int,
+            count: Any) -> tuple[list[float], int, int]:
+    """`n` sequential requests on one keep-alive connection of `bench.rawhttp` (httpx spends more
+    CPU per request than the servers measured here; the gateway and Flower rows use the same
+    client, so their difference is theirs). `count(body)` -> how many workers an answer lists."""
     lat: list[float] = []
     errors = listed = 0
-    body = {"action": action, "payload": {"status": status} if status else {}}
-    headers = {"Authorization": f"Bearer {token}"}
-    for _ in range(n):
-        s = time.perf_counter()
-        r = http.post(f"{url}/api/admin/action", json=body, headers=headers)
-        lat.append((time.perf_counter() - s) * 1000)
-        if r.status_code == 200:
-            listed = len(r.json()["data"].get("workers", []))
-        else:
-            errors += 1
+
+    async def run() -> None:
+        nonlocal errors, listed
+        conn = await rawhttp.Connection(url).open()
+        raw = conn.build(method, path, headers, body)
+        try:
+            for _ in range(n):
+                s = time.perf_counter()
+                status, _, data = await conn.request(raw)
+                lat.append((time.perf_counter() - s) * 1000)
+                if status == 200:
+                    listed = count(data)
+                else:
+                    errors += 1
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
     return lat, errors, listed
+
+
+def via_gateway(url: str, token: str, n: int, status: str = "",
+                action: str = "worker.list") -> tuple[list[float], int, int]:
+    body = json.dumps({"action": action, "payload": {"status": status} if status else {}}).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return via_raw(url, "POST", "/api/admin/action", headers, body, n,
+                   lambda data: len(json.loads(data)["data"].get("workers", [])))
 
 
 def via_grpc(stub: pb_grpc.WorkersServiceStub, md: tuple, n: int, status: str = "") -> tuple[list[float], int, int]:
@@ -134,18 +155,8 @@ def via_grpc(stub: pb_grpc.WorkersServiceStub, md: tuple, n: int, status: str = 
     return lat, errors, listed
 
 
-def via_flower(http: httpx.Client, url: str, query: str, n: int) -> tuple[list[float], int, int]:
-    lat: list[float] = []
-    errors = listed = 0
-    for _ in range(n):
-        s = time.perf_counter()
-        r = http.get(f"{url}/api/workers{query}")
-        lat.append((time.perf_counter() - s) * 1000)
-        if r.status_code == 200:
-            listed = len(r.json())
-        else:
-            errors += 1
-    return lat, errors, listed
+def via_flower(url: str, query: str, n: int) -> tuple[list[float], int, int]:
+    return via_raw(url, "GET", f"/api/workers{query}", {}, b"", n, lambda data: len(json.loads(data)))
 
 
 def timed(name: str, path: str, run, n: int, warm: int = 10) -> tuple[Row, int]:
@@ -246,24 +257,24 @@ def main() -> dict:
                     filled = wait_registry(stub, md, set(hostnames(0, size)))
                     time.sleep(HEARTBEAT_S * 2)  # a couple of full heartbeat rounds at this size
                     print(f"{size} workers online in the registry after {filled:.1f} s; measuring")
-                    rows = [timed(f"worker.list {size} workers", "gateway", lambda k: via_gateway(http, url, token, k), n),
+                    rows = [timed(f"worker.list {size} workers", "gateway", lambda k: via_gateway(url, token, k), n),
                             timed(f"worker.list {size} workers", "grpc", lambda k: via_grpc(stub, md, k), n),
                             # the same call answering no row: the fixed cost of each path
                             timed(f"worker.list status=offline {size}", "gateway",
-                                  lambda k: via_gateway(http, url, token, k, "offline"), n),
+                                  lambda k: via_gateway(url, token, k, "offline"), n),
                             timed(f"worker.list status=offline {size}", "grpc",
                                   lambda k: via_grpc(stub, md, k, "offline"), n),
                             # the gateway's own floor under the same load: an in-process action, no RPC
                             timed(f"circuit.list (no RPC) {size}", "gateway",
-                                  lambda k: via_gateway(http, url, token, k, action="circuit.list"), n)]
+                                  lambda k: via_gateway(url, token, k, action="circuit.list"), n)]
                     if flower:
                         rows += [
                             timed(f"flower /api/workers?status=true {size}", "flower",
-                                  lambda k: via_flower(http, furl, "?status=true", k), n),
+                                  lambda k: via_flower(furl, "?status=true", k), n),
                             timed(f"flower /api/workers {size}", "flower",
-                                  lambda k: via_flower(http, furl, "", k), n),
+                                  lambda k: via_flower(furl, "", k), n),
                             timed(f"flower /api/workers?refresh=true {size}", "flower",
-                                  lambda k: via_flower(http, furl, "?refresh=true", k), 5, warm=1),
+                                  lambda k: via_flower(furl, "?refresh=true", k), 5, warm=1),
                         ]
                     for row, listed in rows:
                         table.append({**row.as_dict(), "workers": size, "listed": listed})

@@ -32,6 +32,10 @@ from services.workers.service import Beat, Live
 log = logging.getLogger(__name__)
 
 BATCH_MAX = 500
+# Events are applied at most this often: a fleet's heartbeats trickle in one by one (200 workers
+# beating every 2 s are 100 a second), and one transaction per window instead of one per event
+# keeps the service's event loop free for the RPCs it serves. A change shows this much later.
+APPLY_EVERY_S = 0.1
 REAP_EVERY_S = 1.0
 REFRESH_S = 5.0
 ASK_TIMEOUT_S = 1.0
@@ -162,6 +166,7 @@ class Registry:
     async def _apply_events(self, inbox: asyncio.Queue) -> None:
         while True:
             batch = [await inbox.get()]
+            await asyncio.sleep(APPLY_EVERY_S)  # let the window's other events join this batch
             while not inbox.empty() and len(batch) < BATCH_MAX:
                 batch.append(inbox.get_nowait())
             try:
