@@ -9,6 +9,7 @@ broadcast control commands (`add_consumer` / `cancel_consumer`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from celery import Celery
@@ -81,6 +82,20 @@ UNACKED_KEY = "unacked"
 def broker_keys(queue: str) -> list[str]:
     """The Redis lists that hold a queue's messages (one per priority step)."""
     return [queue if step == 0 else f"{queue}{PRIORITY_SEP}{step}" for step in PRIORITY_STEPS]
+
+
+async def depths(redis: Any, queue_names: Iterable[str]) -> dict[str, int]:
+    """Messages waiting per queue: LLEN summed over the queue's priority lists, one round trip."""
+    names = list(queue_names)
+    if not names:
+        return {}
+    pipe = redis.pipeline(transaction=False)
+    for name in names:
+        for key in broker_keys(name):
+            pipe.llen(key)
+    lengths = await pipe.execute()
+    per = len(PRIORITY_STEPS)
+    return {name: int(sum(lengths[i * per : (i + 1) * per])) for i, name in enumerate(names)}
 
 
 # Per-queue start rate limits (queue.set_rate_limit): the queue service writes them, the job

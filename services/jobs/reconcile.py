@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from services.common.celery import PRIORITY_STEPS, UNACKED_KEY, broker_keys
+from services.common.celery import PRIORITY_STEPS, UNACKED_KEY, broker_keys, depths
 from services.jobs.broker import message_id, unacked_message_id
 
 log = logging.getLogger(__name__)
@@ -112,15 +112,7 @@ class Reconciler:
 
     async def _queued_ids(self, queues: list[str]) -> dict[str, set[str]]:
         """Job ids waiting in each queue's lists, for the queues shallow enough to read whole."""
-        if not queues:
-            return {}
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for q in queues:
-                for key in broker_keys(q):
-                    pipe.llen(key)
-            depths = await pipe.execute()
-        steps = len(PRIORITY_STEPS)
-        shallow = [q for i, q in enumerate(queues) if sum(depths[i * steps:(i + 1) * steps]) <= PEEK_LIMIT]
+        shallow = [q for q, n in (await depths(self.redis, queues)).items() if n <= PEEK_LIMIT]
         if not shallow:
             return {}
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -128,5 +120,6 @@ class Reconciler:
                 for key in broker_keys(q):
                     pipe.lrange(key, 0, -1)
             lists = await pipe.execute()
+        steps = len(PRIORITY_STEPS)
         return {q: {message_id(raw) for chunk in lists[i * steps:(i + 1) * steps] for raw in chunk}
                 for i, q in enumerate(shallow)}

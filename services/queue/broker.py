@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from celery import Celery
@@ -17,20 +16,6 @@ log = logging.getLogger(__name__)
 # Replies are collected for this long; workers that answer in time have applied the change before
 # the RPC returns, so a job submitted right after a pause is not picked up by them.
 CONTROL_REPLY_TIMEOUT_S = 1.0
-
-
-async def depths(redis: Any, queue_names: Iterable[str]) -> dict[str, int]:
-    """Messages waiting per queue: LLEN summed over the queue's priority lists, one round trip."""
-    names = list(queue_names)
-    if not names:
-        return {}
-    pipe = redis.pipeline(transaction=False)
-    for name in names:
-        for key in broker_keys(name):
-            pipe.llen(key)
-    lengths = await pipe.execute()
-    per = len(broker_keys(names[0]))
-    return {name: int(sum(lengths[i * per : (i + 1) * per])) for i, name in enumerate(names)}
 
 
 async def purge(redis: Any, *, queue_name: str) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
+from services.common.celery import depths
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.common.kit import Runtime
 from services.queue import broker, service
@@ -44,7 +45,7 @@ class QueueFlows:
     async def list(self) -> builtins.list[QueueView]:
         async with self.reads() as session:
             rows = await service.list_queues(session)
-        depth = await broker.depths(self.redis, [r.queue_name for r in rows])
+        depth = await depths(self.redis, [r.queue_name for r in rows])
         return [QueueView(r, depth[r.queue_name]) for r in rows]
 
     async def get(self, *, queue_name: str) -> QueueView:
@@ -174,5 +175,5 @@ class QueueFlows:
                                                    if r.rate_limit_per_s > 0})
 
     async def _view(self, row: QueueRow) -> QueueView:
-        depth = await broker.depths(self.redis, [row.queue_name])
+        depth = await depths(self.redis, [row.queue_name])
         return QueueView(row, depth[row.queue_name])
