@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from services.workers.registry import LIST_KEPT_MAX, Listings
 
 
@@ -59,10 +61,8 @@ async def test_a_failed_build_keeps_nothing() -> None:
     async def failing() -> int:
         raise ValueError("status must be ...")
 
-    try:
+    with pytest.raises(ValueError):
         await listings.get("k", failing)
-    except ValueError:
-        pass
     assert await listings.get("k", Builds()) == 1
 
 
