@@ -14,6 +14,13 @@ place, so readers keep hitting the previous snapshot for the few milliseconds of
 then see the new one. Deleting on every event would turn each event into a miss for every reader
 that arrives during the rebuild (SPEC §11 asks ≥ 99 % hits with events flowing). `cache.flush`
 still deletes.
+
+A refresh is only worth its fan-out while somebody reads: an event refreshes the snapshot when it
+was read in the last `READ_RECENT_S` seconds, and deletes it otherwise (the next reader rebuilds
+it once, and refreshes resume). Without this, one read kept the snapshot alive for as long as
+events flowed, and every command paid for rebuilds nobody looked at: at concurrency 1, one
+fan-out per two `job.cancel`s doubled the CPU a cancel costs every process (docs/performance.md).
+- `…:read` — set (with a TTL of `READ_RECENT_S`) by readers, at most once a second per replica.
 - `…:version` — snapshot counter, the body's `version`.
 """
 
@@ -44,6 +51,11 @@ LAST_GOOD = KEY + ":last-good"
 LOCK = KEY + ":lock"
 GEN = KEY + ":gen"
 VERSION = KEY + ":version"
+READ = KEY + ":read"
+# An event refreshes the snapshot only if it was read this recently (the console reads it again
+# within a second of every event it is shown); otherwise the event deletes it.
+READ_RECENT_S = 10
+MARK_EVERY_S = 1.0
 # A snapshot with missing sections is kept briefly so a recovered service shows up soon.
 DEGRADED_TTL_S = 2
 POLL_S = 0.01
@@ -82,10 +94,18 @@ class SnapshotCache:
         self.last_gen: bytes | None = None  # GEN after / before the latest fan-out of this replica
         self.last_gen_seen: bytes | None = None
         self._last_refresh = 0.0
+        self.read_recent_s = READ_RECENT_S
+        self._marked_at = float("-inf")
 
     # --- read -------------------------------------------------------------------------------
     async def get(self) -> Served:
-        raw = await self.redis.get(KEY)
+        now = time.monotonic()
+        if now - self._marked_at < MARK_EVERY_S:
+            raw = await self.redis.get(KEY)
+        else:  # say that the snapshot is being read, in the same round trip
+            self._marked_at = now
+            raw, _ = await (self.redis.pipeline(transaction=False).get(KEY)
+                            .set(READ, b"1", px=max(1, int(self.read_recent_s * 1000))).execute())
         if raw is not None:
             etag, flag, body = _split(raw)
             self.cached_hint = True
@@ -210,11 +230,16 @@ class SnapshotCache:
         enough — the holder sees the change and fetches again (a refresh) or drops its result (a
         miss). A refresh that keeps failing to get the lock falls back to deleting the snapshot.
         """
-        _, cached = await self.redis.pipeline(transaction=True).incr(GEN).exists(KEY).execute()
+        _, cached, read = await self.redis.pipeline(transaction=True).incr(GEN).exists(KEY).exists(READ).execute()
         self.counts["invalidations"] += 1
         metrics.SSOT_INVALIDATIONS.inc()
         if not cached:
             return  # nobody is reading (or a miss is rebuilding and will see GEN move): no work
+        if not read:
+            # Nobody read it lately: a rebuild would be for nobody. Delete it; a reader rebuilds.
+            await self.redis.delete(KEY)
+            self.cached_hint = False
+            return
         # Coalesce: under a stream of events, refresh at most every REFRESH_MIN_S; the events that
         # arrive meanwhile are read as one batch and cost one fan-out.
         wait = self._last_refresh + REFRESH_MIN_S - time.monotonic()

@@ -7,7 +7,7 @@ import secrets
 import pytest
 from redis.asyncio import Redis
 
-from gateway.readpath.cache import GEN, KEY, SnapshotCache
+from gateway.readpath.cache import GEN, KEY, READ, SnapshotCache
 from gateway.readpath.hub import EventHub, entries_of, parse_id
 from gateway.readpath.invalidator import Invalidator
 from gateway.readpath.ssot import etag_matches
@@ -60,6 +60,7 @@ async def test_duplicate_event_ids_invalidate_once(settings) -> None:
         eid = secrets.token_hex(8).encode()
         gen0 = int(await redis.get(GEN) or 0)
         await redis.set(KEY, b'"e"\nHIT\n{}')
+        await redis.set(READ, b"1", ex=10)  # somebody reads it
         await inv.handle([(b"1-1", {b"event_id": eid})])
         assert int(await redis.get(GEN)) == gen0 + 1
         assert await redis.get(KEY) != b'"e"\nHIT\n{}'  # refreshed in place
@@ -67,5 +68,30 @@ async def test_duplicate_event_ids_invalidate_once(settings) -> None:
         assert int(await redis.get(GEN)) == gen0 + 1
         assert (inv.handled, inv.duplicates, inv.invalidated_by_events) == (2, 1, 1)
     finally:
-        await redis.delete(KEY)
+        await redis.delete(KEY, READ)
+        await redis.aclose()
+
+
+async def test_an_event_refreshes_a_snapshot_being_read_and_deletes_one_nobody_reads(settings) -> None:
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        await redis.delete(KEY, READ)
+        cache = SnapshotCache(settings, redis, dict)
+        cache.read_recent_s = 0.3
+        assert (await cache.get()).x_cache in ("MISS", "STALE")  # a reader: builds it, marks it read
+        assert await redis.exists(READ)
+        fanouts = cache.counts["fanouts"]
+        await cache.refresh()
+        assert cache.counts["fanouts"] == fanouts + 1 and await redis.exists(KEY)  # rebuilt in place
+        assert (await cache.get()).x_cache != "MISS"
+
+        await redis.delete(READ)  # as after read_recent_s without a reader
+        await cache.refresh()
+        assert cache.counts["fanouts"] == fanouts + 1  # no rebuild for nobody
+        assert not await redis.exists(KEY)  # and nothing stale left to serve
+        cache._marked_at = float("-inf")  # a new reader (in the same second, on another replica)
+        assert (await cache.get()).x_cache in ("MISS", "STALE")
+        assert cache.counts["fanouts"] == fanouts + 2 and await redis.exists(READ)
+    finally:
+        await redis.delete(KEY, READ)
         await redis.aclose()
