@@ -13,6 +13,7 @@ import orjson
 
 from gateway.catalogue import IN_PROCESS, Action
 from gateway.pipeline.call import Call, Handler, Reply, problem
+from gateway.rendered import Rendered
 from services.common import clients
 from services.common.context import CallContext, to_metadata
 from services.common.errors import ERRORS_KEY, FIELD_KEY, REASON_KEY, DomainError, backend_unavailable
@@ -64,7 +65,7 @@ def _field_errors(raw: str | None) -> list[dict[str, str]] | None:
         return None
 
 
-def success(call: Call, data: dict[str, Any]) -> Reply:
+def success(call: Call, data: dict[str, Any] | orjson.Fragment) -> Reply:
     assert call.action is not None
     body = orjson.dumps({"success": True, "action": call.action.name, "trace_id": call.trace_id,
                          "duration_ms": round((time.perf_counter() - call.started) * 1000, 3),
@@ -76,15 +77,17 @@ class Dispatcher:
     def __init__(self, settings: Settings, local: Mapping[str, LocalHandler]) -> None:
         self.settings = settings
         self.local = local
+        self.rendered = Rendered()
         self._callables: dict[str, Any] = {}
 
     def _callable(self, action: Action) -> Any:
         fn = self._callables.get(action.name)
         if fn is None:
             ch = clients.channel(self.settings.addr(action.service))
+            # No deserializer: the answer's bytes go to `Rendered`, which parses only what it has
+            # not rendered before.
             fn = self._callables[action.name] = ch.unary_unary(
-                action.method_path, request_serializer=action.request_cls.SerializeToString,
-                response_deserializer=action.response_cls.FromString)
+                action.method_path, request_serializer=action.request_cls.SerializeToString)
         return fn
 
     async def __call__(self, call: Call) -> Reply:
@@ -95,7 +98,7 @@ class Dispatcher:
         ctx = CallContext(call.trace_id, actor=call.principal.sub, roles=call.principal.roles)
         timeout_s = (action.timeout_ms or self.settings.rpc_timeout_ms) / 1000
         try:
-            resp = await self._callable(action)(call.message, timeout=timeout_s, metadata=to_metadata(ctx))
+            raw = await self._callable(action)(call.message, timeout=timeout_s, metadata=to_metadata(ctx))
         except grpc.aio.AioRpcError as exc:
             md = dict(exc.trailing_metadata() or ())
             reason, field = md.get(REASON_KEY, ""), md.get(FIELD_KEY, "")
@@ -110,7 +113,7 @@ class Dispatcher:
             log.warning("dispatch failed", extra={"action": action.name, "error": repr(exc)[:200]})
             return status_error(call, S.UNAVAILABLE, f"the {action.service} service cannot be reached",
                                 executed=False)
-        return success(call, action.renderer.render(resp))
+        return success(call, self.rendered.data(action, raw))
 
     async def _local(self, call: Call, action: Action) -> Reply:
         try:
