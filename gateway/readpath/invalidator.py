@@ -61,14 +61,15 @@ class Invalidator:
         event_ids = [fields.get(b"event_id") or raw_id for raw_id, fields in entries]
         bucket = int(time.time() // SEEN_BUCKET_S)
         now_key, prev_key = f"{SEEN}{bucket}", f"{SEEN}{bucket - 1}"
-        in_now, in_prev = await (
-            self.redis.pipeline(transaction=False)
-            .smismember(now_key, event_ids).smismember(prev_key, event_ids).execute()
-        )
+        # One round trip: the dedup check and the cache's first step (bump GEN, is the snapshot
+        # cached and read). A batch of nothing but duplicates bumps GEN for nothing, which at
+        # worst makes a rebuild in flight fetch once more.
+        pipe = self.redis.pipeline(transaction=True).smismember(now_key, event_ids).smismember(prev_key, event_ids)
+        in_now, in_prev, *bumped = await self.cache.bump(pipe).execute()
         fresh = [e for e, a, b in zip(event_ids, in_now, in_prev, strict=True) if not (a or b)]
         if fresh:
             try:
-                await self.cache.refresh()
+                await self.cache.refresh(bumped)
             except Exception:
                 # A refresh that fails must still invalidate: readers then rebuild on a miss.
                 await self.cache.invalidate()
