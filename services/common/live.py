@@ -8,7 +8,8 @@ holds a current entry for them. Every replica of every component keeps a `Live`:
   right after each commit through `store()` — a Lua compare-and-set by version, so two writers that
   race never leave an older value behind — and rebuilt from its database at start-up;
 - `Live.run()` (one background task per process) notes the tail of `switchboard:events`, loads the
-  hash, then XREADs every later event (every replica reads every event, no consumer group); on
+  hash, then XREADs every later event (every replica reads every event, no consumer group; after
+  a batch it waits `LINGER_S` so a busy stream wakes it a few times a second, not per event); on
   `config.changed` for a registered key it re-reads that key's field. The event can overtake the
   hash write (the outbox relay publishes right after the commit too), so a field older than the
   event is read again for up to `CATCH_UP_S` before the newest value seen is applied;
@@ -57,6 +58,11 @@ CATCH_UP_S = 1.0  # how long an event may wait for the hash write it overtook
 # and a reconnect instead of an empty reply.
 BLOCK_MS = 1000
 BATCH = 500
+# After a batch that was not full, wait this long before reading on: every process follows the
+# whole stream for the rare `config.changed`, and reading each event as it lands woke every
+# process once per event (at one command every few ms, a fair share of each one's CPU). Changes
+# still apply well within payloads/config.md's 1 s.
+LINGER_S = 0.1
 
 # The components that have a `log.level.<component>` key (payloads/config.md).
 COMPONENTS = ("gateway", "jobs", "queue", "workers", "system", "config", "logs", "job-worker")
@@ -286,9 +292,12 @@ class Live:
         self.loaded.set()
         while True:
             reply = await self.redis.xread({STREAM: self._last_id}, count=BATCH, block=BLOCK_MS)
-            for raw_id, fields in xread_entries(reply):
+            entries = xread_entries(reply)
+            for raw_id, fields in entries:
                 self._last_id = as_text(raw_id)
                 await self._handle(fields)
+            if 0 < len(entries) < BATCH:
+                await asyncio.sleep(LINGER_S)
 
     async def run(self) -> None:
         """Follow the event stream until cancelled (or stopped); Redis failures are retried."""
