@@ -186,7 +186,7 @@ def build(service: Service, settings: Settings, *, port: int | None = None) -> R
         port=settings.port(service.name) if port is None else port,
     )
     if service.outbox is not None and settings.outbox_relay:
-        relay = OutboxRelay(rt.engine, rt.redis, service.outbox, database_url=settings.database_url)
+        relay = OutboxRelay(rt.redis, service.outbox, database_url=settings.database_url)
         rt.background.append(relay.run)
     rt.background.append(rt.live.run)
     rt.background.append(lambda: heartbeat.beat_forever(rt.redis, service.name))  # system.report's replicas

@@ -1,5 +1,6 @@
-"""The outbox relay on plain psycopg (services/common/outbox.py): a batch is published and marked,
-and connections killed under it (a PostgreSQL restart) cost retries, never events."""
+"""The outbox relay on a plain psycopg connection of its own (services/common/outbox.py): a batch is
+published and marked, a connection killed under it (a PostgreSQL restart) costs a retry, never an
+event, and a failure mid-batch leaves no claim held."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import uuid
 import psycopg
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from services.common import db
 from services.common.db import drop_database, libpq_url
 from services.common.migrate import migrate_all
 from services.common.outbox import OutboxRelay
@@ -35,9 +36,8 @@ def _add(conn: psycopg.Connection, marker: str) -> None:
 
 
 async def test_relay_publishes_marks_and_survives_killed_connections(settings, relay_db, redis):
-    engine = db.async_engine(relay_db, pool_size=3)
     client = Redis.from_url(settings.redis_url)
-    relay = OutboxRelay(engine, client, outbox, database_url=relay_db)
+    relay = OutboxRelay(client, outbox, database_url=relay_db)
     first, second = f"relay-{secrets.token_hex(4)}", f"relay-{secrets.token_hex(4)}"
     try:
         with psycopg.connect(libpq_url(relay_db), autocommit=True) as conn:
@@ -60,10 +60,38 @@ async def test_relay_publishes_marks_and_survives_killed_connections(settings, r
                     break
                 except psycopg.OperationalError:
                     failures += 1
-                    assert failures <= 3  # at most each pooled connection once
-            assert failures >= 1  # the killed connection was really in the pool
+                    assert failures <= 1  # the next batch reconnects
+            assert failures == 1  # the relay's connection was really killed
             assert len(stream_events(redis, "relay.probe", job_id=second)) == 1
             assert conn.execute("SELECT count(*) FROM jobs.outbox WHERE published_at IS NULL").fetchone() == (0,)
     finally:
+        await relay.close()
         await client.aclose()
-        await engine.dispose()
+
+
+async def test_a_batch_that_fails_mid_way_leaves_no_claim_and_is_published_later(settings, relay_db, redis):
+    # A relay whose Redis cannot be reached claims the rows, then fails on XADD: a real failure.
+    unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+    down = OutboxRelay(unreachable, outbox, database_url=relay_db)
+    client = Redis.from_url(settings.redis_url)
+    relay = OutboxRelay(client, outbox, database_url=relay_db)
+    marker = f"relay-{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(libpq_url(relay_db), autocommit=True) as conn:
+            _add(conn, marker)
+            with pytest.raises(RedisConnectionError):
+                await down.publish_pending()
+            # No claim left behind: the row can be locked (waiting at most for the failed
+            # relay's backend to end), and the other relay publishes it.
+            conn.execute("SET lock_timeout = '5s'")
+            locked = conn.execute("SELECT count(*) FROM (SELECT id FROM jobs.outbox WHERE published_at IS NULL "
+                                  "FOR UPDATE) AS t").fetchone()
+            assert locked == (1,)
+            assert await relay.publish_pending() == 1
+            assert len(stream_events(redis, "relay.probe", job_id=marker)) == 1
+            assert conn.execute("SELECT count(*) FROM jobs.outbox WHERE published_at IS NULL").fetchone() == (0,)
+    finally:
+        await down.close()
+        await relay.close()
+        await unreachable.aclose()
+        await client.aclose()
