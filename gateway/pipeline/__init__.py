@@ -33,8 +33,9 @@ def build(rt: Runtime) -> Callable[[Call], Awaitable[Response]]:
     h = dispatch.handler(rt.dispatcher)       # 8: the call itself, with a deadline and the caller's identity
     h = breaker.wrap(h, rt.breakers)          # 7: right around the call: only real calls count, open answers untouched
     h = idempotency.wrap(h, rt.redis, s)      # 6: after the rate limit, so a refused request consumes no key
+                                              #    (the claim itself rides in step 5's script)
     h = ratelimit.wrap(h, rt.limiter, s)      # 5: after every 400, so invalid requests are never counted
-    h = idempotency.check_key(h)              # 4d: a missing/malformed key is a 400, decided before counting
+    h = idempotency.check_key(h, s)           # 4d: a missing/malformed key is a 400, decided before counting
     h = payload.wrap(h)                       # 4c: parse only once authorized: the unauthorized learn nothing
     h = maintenance.wrap(h, rt.redis)         # 4b: after RBAC's 403, before the payload is looked at
     h = authz.wrap(h, rt.authorizer)          # 4: RBAC needs the authenticated principal

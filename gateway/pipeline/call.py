@@ -27,6 +27,7 @@ class Call:
     principal: Principal | None = None
     message: Any = None  # the parsed request message
     idempotency_key: str | None = None
+    claim: Any = None  # idempotency.Claim of a keyed command: prepared in step 4d, run in step 5
     headers: dict[str, str] = field(default_factory=dict)  # added to every reply from here on
 
 

@@ -5,6 +5,12 @@
 - `wrap`: claim (user, key) atomically with a lease, execute once, store status + body for the
   TTL, replay them byte-for-byte; 422 for another payload under the key, 409 while in flight.
   A request that never reached the service releases its claim and stores nothing.
+
+The claim rides in the rate limit's round trip (step 5 runs the same Lua as `_CLAIM` in its own
+script, once the request is admitted, and leaves the outcome in `call.claim`); `wrap` claims by
+itself only when no earlier step did. So a keyed command costs two Redis round trips here, not
+three. The record's key carries the user's hash tag, as the rate limit's do, so one script may
+touch both on Redis Cluster.
 """
 
 from __future__ import annotations
@@ -12,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from redis.asyncio import Redis
 
 from gateway.pipeline.call import Call, Handler, Reply, invalid, problem
+from gateway.pipeline.ratelimit import user_tag
 from gateway.pipeline.tracing import step_span
 from services.common.settings import Settings
 
@@ -61,15 +69,40 @@ def key_of(call: Call) -> str | None:
 
 
 def record_key(user: str, key: str) -> str:
-    """The Redis key of one (user, Idempotency-Key) record: hashed, so any key text is a safe name."""
-    return "idem:" + hashlib.sha256(f"{user}\n{key}".encode()).hexdigest()
+    """The Redis key of one (user, Idempotency-Key) record: hashed, so any key text is a safe name,
+    under the user's hash tag (the rate limit's script claims it beside the user's windows)."""
+    return f"idem:{user_tag(user)}:" + hashlib.sha256(f"{user}\n{key}".encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class Claim:
+    """What claiming a request's key needs, and, once a script ran it, the outcome (the reply of
+    `_CLAIM`: 'claimed' | 'mismatch' | 'in_flight' | 'done', status, body, code)."""
+
+    record: str
+    fingerprint: str
+    token: str
+    lease_ms: int
+    outcome: list[Any] | None = None
+
+
+def claim_for(call: Call, settings: Settings) -> Claim | None:
+    """The claim this call needs (None without a key: queries, unkeyed commands)."""
+    if call.idempotency_key is None:
+        return None
+    assert call.action is not None and call.principal is not None
+    return Claim(record_key(call.principal.sub, call.idempotency_key),
+                 fingerprint(call.action.name, call.payload), secrets.token_hex(8), lease_ms(call.action, settings))
 
 
 def fingerprint(action: str, payload: object) -> str:
     return hashlib.sha256(orjson.dumps([action, payload], option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def check_key(next_: Handler) -> Handler:
+def check_key(next_: Handler, settings: Settings | None = None) -> Handler:
+    """With `settings`, a keyed command also gets its `call.claim` ready, for the rate limit's
+    script to run (module doc)."""
+
     async def idempotency_key(call: Call) -> Reply:
         assert call.action is not None
         key = key_of(call)
@@ -81,6 +114,8 @@ def check_key(next_: Handler) -> Handler:
                 return invalid(call, f"{call.action.name} is {call.action.risk}-risk: send an Idempotency-Key",
                                [{"field": "Idempotency-Key", "message": "required for high-risk commands"}])
             call.idempotency_key = key
+            if settings is not None:
+                call.claim = claim_for(call, settings)
         return await next_(call)
 
     return idempotency_key
@@ -100,12 +135,13 @@ def wrap(next_: Handler, redis: Redis, settings: Settings) -> Handler:
     async def idempotency(call: Call) -> Reply:
         if call.idempotency_key is None:
             return await next_(call)
-        assert call.action is not None and call.principal is not None
-        rkey = record_key(call.principal.sub, call.idempotency_key)
-        token = secrets.token_hex(8)
-        fp = fingerprint(call.action.name, call.payload)
-        with step_span("idempotency"):
-            res = await claim(keys=[rkey], args=[fp, token, lease_ms(call.action, settings)])
+        c = call.claim
+        if c is None or c.outcome is None:  # no earlier step claimed it (see the module doc)
+            c = call.claim = claim_for(call, settings)
+            assert c is not None
+            with step_span("idempotency"):
+                c.outcome = await claim(keys=[c.record], args=[c.fingerprint, c.token, c.lease_ms])
+        res, rkey, token = c.outcome, c.record, c.token
         outcome = res[0].decode() if isinstance(res[0], bytes) else res[0]
         if outcome == "mismatch":
             return problem(call, 422, "this Idempotency-Key was used with a different action or payload",

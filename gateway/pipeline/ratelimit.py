@@ -2,7 +2,8 @@
 one round trip). Every request fits `default`; HIGH/CRITICAL ones also `high-risk`, unless the
 action declares `rate_limit_per_min`, whose `action` window replaces `high-risk` (and comes on top
 of `default` for every action). Adds `RateLimit-Policy` / `RateLimit` to every reply from here on;
-429 with `Retry-After` when a window is full.
+429 with `Retry-After` when a window is full. A keyed command's idempotency claim (step 6) runs in
+the same script once the request is admitted: one round trip for both.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 
@@ -20,6 +22,9 @@ from gateway.catalogue import Action
 from gateway.pipeline.call import Call, Handler, Reply, problem
 from gateway.pipeline.tracing import step_span
 from services.common.settings import Settings
+
+if TYPE_CHECKING:  # idempotency imports this module (user_tag)
+    from gateway.pipeline.idempotency import Claim
 
 WINDOW_S = 60
 SCRIPT = (Path(__file__).with_name("ratelimit.lua")).read_text()
@@ -81,12 +86,22 @@ class Limiter:
         tag = user_tag(user)
         return [f"rl:{tag}:{w.key_suffix}" for w in windows]
 
-    async def hit(self, user: str, windows: tuple[Window, ...]) -> tuple[bool, float, list[WindowState]]:
-        """(admitted, seconds until it would be, state of each window)."""
-        res = await self._script(keys=self.keys(user, windows),
-                                 args=[WINDOW_S * 1000, secrets.token_hex(8), *(w.limit for w in windows)])
+    async def hit(self, user: str, windows: tuple[Window, ...],
+                  claim: Claim | None = None) -> tuple[bool, float, list[WindowState]]:
+        """(admitted, seconds until it would be, state of each window). With `claim` (the
+        idempotency record of a keyed command, under the same user's hash tag), an admitted
+        request also claims it, in the same round trip: its outcome is left in `claim.outcome`."""
+        keys = self.keys(user, windows)
+        args: list[Any] = [WINDOW_S * 1000, secrets.token_hex(8), len(windows), *(w.limit for w in windows)]
+        if claim is not None:
+            keys.append(claim.record)
+            args += [claim.fingerprint, claim.token, claim.lease_ms]
+        res = await self._script(keys=keys, args=args)
+        n = len(windows)
         states = [WindowState(w.name, w.limit, int(res[2 + 2 * i]), int(res[3 + 2 * i]) / 1000)
                   for i, w in enumerate(windows)]
+        if claim is not None and len(res) > 2 + 2 * n:
+            claim.outcome = list(res[2 + 2 * n:])
         return bool(res[0]), int(res[1]) / 1000, states
 
     async def status(self, user: str, windows: tuple[Window, ...]) -> list[WindowState]:
@@ -120,7 +135,7 @@ def wrap(next_: Handler, limiter: Limiter, settings: Settings) -> Handler:
         assert call.action is not None and call.principal is not None
         windows = windows_for(call.action, settings)
         with step_span("ratelimit"):
-            admitted, retry_s, states = await limiter.hit(call.principal.sub, windows)
+            admitted, retry_s, states = await limiter.hit(call.principal.sub, windows, call.claim)
         call.headers["RateLimit-Policy"] = policy_header(windows)
         call.headers["RateLimit"] = ratelimit_header(states)
         if not admitted:

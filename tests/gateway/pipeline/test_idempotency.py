@@ -99,3 +99,34 @@ def test_a_claim_outlives_the_actions_deadline():
     assert bulk.timeout_ms > S.rpc_timeout_ms  # the bulk actions run longer than the default deadline
     assert idempotency.lease_ms(bulk, S) >= bulk.timeout_ms + 5_000
     assert idempotency.lease_ms(get, Settings(idempotency_lease_s=60)) == 60_000  # configured, when longer
+
+
+async def test_the_claim_rides_in_the_rate_limit_script(aredis):
+    """Steps 4d + 5 + 6 as the pipeline composes them: the rate limit's script claims the key,
+    the idempotency step uses that outcome (no round trip of its own), and a request refused by
+    the rate limit claims nothing."""
+    from gateway.pipeline import ratelimit
+    from gateway.pipeline.ratelimit import Limiter
+
+    s = Settings(idempotency_lease_s=2, idempotency_ttl_s=60, rate_limit_per_min=100,
+                 rate_limit_high_risk_per_min=2)
+    term = Terminal(Reply(200, b'{"done":1}', executed=True))
+    step = idempotency.check_key(ratelimit.wrap(idempotency.wrap(term, aredis, s), Limiter(aredis, s), s), s)
+    sub = f"idem-{secrets.token_hex(4)}"
+
+    def keyed_call(key, job="j1"):
+        return make_call({"idempotency-key": key}, action="job.cancel", payload={"job_id": job}, sub=sub)
+
+    first = keyed_call("k1")
+    assert (await step(first)).status == 200
+    assert first.claim.outcome[0] == b"claimed"  # claimed by the rate limit's script
+    assert first.claim.record.startswith("idem:{" + sub + "}:")  # the user's hash tag
+    again = keyed_call("k1")
+    replay = await step(again)
+    assert (replay.status, replay.body, replay.replayed) == (200, b'{"done":1}', True)
+    assert len(term.calls) == 1
+    # the high-risk window (2 a minute) is now full: refused, and its key is never claimed
+    refused = keyed_call("k2", job="j2")
+    assert (await step(refused)).status == 429
+    assert refused.claim.outcome is None
+    assert not await aredis.exists(idempotency.record_key(sub, "k2"))
