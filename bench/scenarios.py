@@ -10,6 +10,7 @@ from datetime import datetime
 
 import grpc
 import orjson
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from admin.jobs.v1 import jobs_pb2, jobs_pb2_grpc
 from admin.queue.v1 import queue_pb2, queue_pb2_grpc
@@ -128,6 +129,12 @@ async def gateway_vs_direct(stack: Stack, *, n: int) -> tuple[list[Row], list[di
 
         return make
 
+    # The floor of any hop to a service: a gRPC health check of the jobs service, no application
+    # code on either side. SPEC's gateway -> service call costs at least this before any work.
+    health = health_pb2_grpc.HealthStub(channel)
+    await run_load(50, 1, grpc_worker(lambda k: health.Check(health_pb2.HealthCheckRequest())))
+    lat, err, wall = await run_load(n, 1, grpc_worker(lambda k: health.Check(health_pb2.HealthCheckRequest())))
+    rows.append(Row.of("grpc health (bare round trip)", "direct", 1, lat, err, wall))
     get_body = orjson.dumps({"action": "job.get", "payload": {"job_id": probe}})
     # The pipeline alone: an in-process GatewayAdmin query runs every step (validate, authn, audit,
     # authz, maintenance, payload, rate limit, breaker, dispatch, respond) with no service behind it,
