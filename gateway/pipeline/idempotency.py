@@ -159,11 +159,12 @@ def wrap(next_: Handler, redis: Redis, settings: Settings) -> Handler:
         except BaseException:
             await release(keys=[rkey], args=[token])
             raise
-        if reply.executed:
-            await store(keys=[rkey], args=[token, reply.status, reply.body, reply.code,
-                                           settings.idempotency_ttl_s])
-        else:
-            await release(keys=[rkey], args=[token])
+        with step_span("idempotency"):  # the step's own round trip: keeping the answer
+            if reply.executed:
+                await store(keys=[rkey], args=[token, reply.status, reply.body, reply.code,
+                                               settings.idempotency_ttl_s])
+            else:
+                await release(keys=[rkey], args=[token])
         return reply
 
     return idempotency
