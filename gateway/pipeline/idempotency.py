@@ -6,9 +6,9 @@
   TTL, replay them byte-for-byte; 422 for another payload under the key, 409 while in flight.
   A request that never reached the service releases its claim and stores nothing.
 
-The claim rides in the rate limit's round trip (step 5 runs the same Lua as `_CLAIM` in its own
-script, once the request is admitted, and leaves the outcome in `call.claim`); `wrap` claims by
-itself only when no earlier step did. So a keyed command costs two Redis round trips here, not
+The claim rides in the rate limit's round trip (step 5's script claims the key once the request is
+admitted and leaves the outcome in `call.claim`); `wrap` claims by itself, with the same script and
+no window, only when no earlier step did. So a keyed command costs two Redis round trips here, not
 three. The record's key carries the user's hash tag, as the rate limit's do, so one script may
 touch both on Redis Cluster.
 """
@@ -25,24 +25,12 @@ import orjson
 from redis.asyncio import Redis
 
 from gateway.pipeline.call import Call, Handler, Reply, invalid, problem
-from gateway.pipeline.ratelimit import user_tag
+from gateway.pipeline.ratelimit import Limiter, user_tag
 from gateway.pipeline.tracing import step_span
 from services.common.settings import Settings
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
-# KEYS[1] record; ARGV fingerprint, claim token, lease ms.
-_CLAIM = """
-local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'status', 'body', 'code')
-if not r[1] then
-  redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'state', 'pending', 'token', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return {'claimed'}
-end
-if r[1] ~= ARGV[1] then return {'mismatch'} end
-if r[2] == 'pending' then return {'in_flight'} end
-return {'done', r[3], r[4], r[5]}
-"""
 # KEYS[1] record; ARGV token, status, body, code, ttl s. Only the live holder may write.
 _STORE = """
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
@@ -76,8 +64,8 @@ def record_key(user: str, key: str) -> str:
 
 @dataclass(slots=True)
 class Claim:
-    """What claiming a request's key needs, and, once a script ran it, the outcome (the reply of
-    `_CLAIM`: 'claimed' | 'mismatch' | 'in_flight' | 'done', status, body, code)."""
+    """What claiming a request's key needs, and, once ratelimit.lua ran it, the outcome: 'claimed' |
+    'mismatch' | 'in_flight' | 'done', then the stored status, body and code."""
 
     record: str
     fingerprint: str
@@ -130,7 +118,9 @@ def lease_ms(action: Any, settings: Settings) -> int:
 
 
 def wrap(next_: Handler, redis: Redis, settings: Settings) -> Handler:
-    claim, store, release = (redis.register_script(s) for s in (_CLAIM, _STORE, _RELEASE))
+    store, release = (redis.register_script(s) for s in (_STORE, _RELEASE))
+    # The claim logic lives once, in the rate limit's script: with no window it only claims.
+    claimer = Limiter(redis, settings)
 
     async def idempotency(call: Call) -> Reply:
         if call.idempotency_key is None:
@@ -139,8 +129,9 @@ def wrap(next_: Handler, redis: Redis, settings: Settings) -> Handler:
         if c is None or c.outcome is None:  # no earlier step claimed it (see the module doc)
             c = call.claim = claim_for(call, settings)
             assert c is not None
+            assert call.principal is not None
             with step_span("idempotency"):
-                c.outcome = await claim(keys=[c.record], args=[c.fingerprint, c.token, c.lease_ms])
+                await claimer.hit(call.principal.sub, (), c)
         res, rkey, token = c.outcome, c.record, c.token
         outcome = res[0].decode() if isinstance(res[0], bytes) else res[0]
         if outcome == "mismatch":
